@@ -1,0 +1,1 @@
+// Placeholder until CohortLearn has files of its own; delete then.

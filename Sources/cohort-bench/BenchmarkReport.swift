@@ -1,0 +1,101 @@
+import CohortTensor
+import Foundation
+
+/// Runs the workloads and prints their tables; keeps the figures for `--json`.
+final class BenchmarkReport {
+    let benchmark: GEMMBenchmark
+    let cores: Int
+    let quick: Bool
+    private(set) var figures: [String: Double] = [:]
+
+    init(benchmark: GEMMBenchmark, cores: Int, quick: Bool) {
+        self.benchmark = benchmark
+        self.cores = cores
+        self.quick = quick
+    }
+
+    func runW1() {
+        print("W1  sgemm, Float32 row-major, C = A·B; median of \(benchmark.repetitions) alternating samples")
+        let prescott = prescottSquares()
+        print("")
+        print(pad("shape", 18) + pad("threads", 8) + pad("Cohort GF/s", 13) + pad("raw GF/s", 11)
+              + pad("Cohort/raw", 11) + "vs Prescott")
+        for shape in GEMMBenchmark.squares {
+            let result = benchmark.measure(shape, threads: cores)
+            var line = row(result)
+            if let slow = prescott[shape.m] {
+                line += String(format: "%.2f× (%.1f GF/s)", result.cohortGFLOPS / slow, slow)
+                figures["w1.square\(shape.m).vs_prescott"] = result.cohortGFLOPS / slow
+            }
+            print(line)
+            record(result)
+        }
+        print("")
+        print("training shapes (M×K·K×N), best thread count per shape marked *")
+        let shapes = quick ? GEMMBenchmark.trainingShapes.filter { $0.k == $0.n || $0.k == 784 } : GEMMBenchmark.trainingShapes
+        var worstRatio = Double.infinity
+        var oneThreadWins = 0
+        for shape in shapes {
+            let results = Set([1, cores]).sorted().map { benchmark.measure(shape, threads: $0) }
+            let best = results.max { $0.cohortGFLOPS < $1.cohortGFLOPS }
+            if best?.threads == 1 && cores > 1 { oneThreadWins += 1 }
+            for result in results {
+                print(row(result) + (result.threads == best?.threads ? "*" : ""))
+                record(result)
+                worstRatio = min(worstRatio, result.ratio)
+            }
+        }
+        print(String(format: "\nworst Cohort/raw over training shapes: %.3f; one thread fastest on %d of %d shapes",
+                     worstRatio, oneThreadWins, shapes.count))
+        BLASRuntime.threads = cores
+    }
+
+    private func row(_ result: GEMMBenchmark.Result) -> String {
+        pad(result.shape.description, 18) + pad("\(result.threads)", 8)
+            + pad(String(format: "%.1f", result.cohortGFLOPS), 13) + pad(String(format: "%.1f", result.rawGFLOPS), 11)
+            + pad(String(format: "%.3f", result.ratio), 11)
+    }
+
+    private func record(_ result: GEMMBenchmark.Result) {
+        let key = "w1.\(result.shape.m)x\(result.shape.k)x\(result.shape.n).t\(result.threads)"
+        figures[key + ".cohort_gflops"] = result.cohortGFLOPS
+        figures[key + ".ratio_to_raw"] = result.ratio
+    }
+
+    /// GFLOP/s of the squares under the Prescott kernel, from a child process.
+    private func prescottSquares() -> [Int: Double] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["--child-squares"] + (quick ? ["--quick"] : [])
+        var environment = ProcessInfo.processInfo.environment
+        environment[BLASRuntime.coreTypeVariable] = "Prescott"
+        environment.removeValue(forKey: BLASRuntime.reexecMarkerVariable)
+        environment.removeValue(forKey: BLASRuntime.testTreatCoreTypeAsAutodetectedVariable)
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do {
+            try process.run()
+        } catch {
+            print("(Prescott comparison unavailable: \(error))")
+            return [:]
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard let results = try? JSONDecoder().decode([GEMMBenchmark.Result].self, from: data) else {
+            print("(Prescott comparison unavailable: the child printed no results)")
+            return [:]
+        }
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.shape.m, $0.cohortGFLOPS) })
+    }
+
+    func writeJSON(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(figures).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,63 @@
+import CohortTensor
+import Foundation
+
+// cohort-bench: the workloads of BENCHMARKS.md, run in release mode:
+//   swift run -c release cohort-bench [--quick] [--json FILE]
+// The Prescott comparison runs this executable again as a child with
+// OPENBLAS_CORETYPE=Prescott (the kernel is fixed when OpenBLAS loads, so it takes a
+// second process) and reads its figures back as JSON.
+
+BLASRuntime.start()
+/// The command line, parsed by hand so the release build stays small.
+struct BenchmarkOptions {
+    var quick = false
+    var childSquaresOnly = false
+    var jsonPath: String?
+
+    init(_ arguments: [String]) {
+        var rest = arguments
+        func flag(_ name: String) -> Bool {
+            guard let index = rest.firstIndex(of: name) else { return false }
+            rest.remove(at: index)
+            return true
+        }
+        func option(_ name: String) -> String? {
+            guard let index = rest.firstIndex(of: name), index + 1 < rest.count else { return nil }
+            let value = rest[index + 1]
+            rest.removeSubrange(index...(index + 1))
+            return value
+        }
+        quick = flag("--quick")
+        childSquaresOnly = flag("--child-squares")
+        jsonPath = option("--json")
+        if !rest.isEmpty {
+            FileHandle.standardError.write(Data(
+                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--json FILE]\n".utf8))
+            exit(2)
+        }
+    }
+}
+
+let options = BenchmarkOptions(Array(CommandLine.arguments.dropFirst()))
+let quick = options.quick
+let childSquaresOnly = options.childSquaresOnly
+let jsonPath = options.jsonPath
+
+let benchmark = GEMMBenchmark(repetitions: quick ? 5 : 11)
+let cores = ProcessInfo.processInfo.activeProcessorCount
+
+if childSquaresOnly {
+    // Child mode: squares at all cores, as JSON on stdout.
+    let results = GEMMBenchmark.squares.map { benchmark.measure($0, threads: cores) }
+    print(String(decoding: try JSONEncoder().encode(results), as: UTF8.self))
+    exit(0)
+}
+
+print("cohort-bench — OpenBLAS \(BLASRuntime.version), kernel \(BLASRuntime.coreName) (\(BLASRuntime.choice.summary)), \(cores) cores")
+print("")
+let report = BenchmarkReport(benchmark: benchmark, cores: cores, quick: quick)
+report.runW1()
+if let jsonPath {
+    try report.writeJSON(to: jsonPath)
+    print("\nwrote \(jsonPath)")
+}

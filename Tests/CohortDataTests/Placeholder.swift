@@ -1,0 +1,1 @@
+// Placeholder until CohortData lands; delete when the module has real files.
