@@ -3,16 +3,18 @@ import PackageDescription
 
 let package = Package(
     name: "Cohort",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cohort", targets: ["cohort"]),
         .executable(name: "cohort-bench", targets: ["cohort-bench"]),
         .library(name: "CohortTensor", targets: ["CohortTensor"]),
         .library(name: "CohortData", targets: ["CohortData"]),
         .library(name: "CohortLearn", targets: ["CohortLearn"]),
+        .library(name: "CohortPrivacy", targets: ["CohortPrivacy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // cblas.h and lapacke.h from Debian's libopenblas-dev and liblapacke-dev.
@@ -31,9 +33,10 @@ let package = Package(
             name: "CohortData",
             dependencies: ["CohortTensor"]
         ),
+        .target(name: "CohortPrivacy"),
         .target(
             name: "CohortLearn",
-            dependencies: ["CohortTensor", "CohortData"]
+            dependencies: ["CohortTensor", "CohortData", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "cohort",
@@ -52,7 +55,8 @@ let package = Package(
         ),
         .testTarget(name: "CohortTensorTests", dependencies: ["CohortTensor"]),
         .testTarget(name: "CohortDataTests", dependencies: ["CohortData"]),
-        .testTarget(name: "CohortLearnTests", dependencies: ["CohortLearn"]),
+        .testTarget(name: "CohortLearnTests", dependencies: ["CohortLearn", "CohortData", "CohortTensor"]),
+        .testTarget(name: "CohortPrivacyTests", dependencies: ["CohortPrivacy"]),
         .testTarget(name: "CohortEndToEndTests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

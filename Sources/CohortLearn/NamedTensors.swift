@@ -10,7 +10,7 @@ public struct NamedTensors: Sendable, Equatable {
     /// The names, in order.
     public private(set) var names: [String] = []
     /// The tensors, in the order of `names`.
-    public private(set) var tensors: [Tensor<Float>] = []
+    public internal(set) var tensors: [Tensor<Float>] = []
     private var indexByName: [String: Int] = [:]
 
     /// An empty set.
@@ -58,6 +58,14 @@ public struct NamedTensors: Sendable, Equatable {
                          "tensor \"\(names[index])\" has shape \(tensors[index].shape), cannot assign \(newValue.shape)")
             tensors[index] = newValue
         }
+    }
+
+    /// Runs `body` on the tensor at `index` in place (no copy of its storage); the shape
+    /// must not change.
+    public mutating func withTensor<R>(at index: Int, _ body: (inout Tensor<Float>) throws -> R) rethrows -> R {
+        let shape = tensors[index].shape
+        defer { precondition(tensors[index].shape == shape, "tensor \"\(names[index])\" changed shape in place") }
+        return try body(&tensors[index])
     }
 
     /// (name, shape) of every tensor, in order: what two sets must share to be combined.

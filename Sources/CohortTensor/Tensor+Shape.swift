@@ -72,3 +72,19 @@ extension Tensor {
         return result
     }
 }
+
+extension Tensor {
+    /// Changes the number of rows of a matrix in place, keeping the storage's capacity:
+    /// rows beyond the old count are zero, and shrinking then growing back within the
+    /// largest size seen allocates nothing (for minibatches of varying size).
+    public mutating func resizeRows(to rows: Int) {
+        precondition(rank == 2 && rows >= 0, "resizeRows needs a matrix and rows ≥ 0, got \(shape) and \(rows)")
+        let target = rows * storageShape[1]
+        if target < storage.count {
+            storage.removeLast(storage.count - target)
+        } else if target > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: target - storage.count))
+        }
+        storageShape[0] = rows
+    }
+}

@@ -2,6 +2,7 @@
 #define CCOHORT_SUPPORT_H
 
 #include <stdint.h>
+#include "CCohortNoise.h"
 
 /// CPU features that decide which OpenBLAS kernel can run, read with `cpuid`.
 /// All zero on processors other than x86-64.

@@ -1,0 +1,216 @@
+#include "CCohortNoise.h"
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/random.h>
+
+// ---------------------------------------------------------------------------------------
+// Ziggurat tables (Marsaglia and Tsang, "The Ziggurat Method for Generating Random
+// Variables", J. Statistical Software 5(8), 2000), 256 layers for f(x) = exp(-x²/2):
+// r = 3.6541528853610088 is the start of the tail and v = 0.00492867323399 the common
+// area of each layer. X[0] = v/f(r) is the width of the base layer (which includes the
+// tail), X[1] = r, X[i+1] = f⁻¹(f(X[i]) + v/X[i]), X[256] = 0.
+
+static const double zigR = 3.6541528853610088;
+static const double zigV = 0.00492867323399;
+static double zigX[257];
+static double zigF[257];
+static pthread_once_t zigOnce = PTHREAD_ONCE_INIT;
+
+static void zig_setup(void) {
+    double f = exp(-0.5 * zigR * zigR);
+    zigX[0] = zigV / f;
+    zigX[1] = zigR;
+    zigF[0] = 0.0;
+    zigF[1] = f;
+    for (int i = 1; i < 255; i++) {
+        double next = sqrt(-2.0 * log(zigF[i] + zigV / zigX[i]));
+        zigX[i + 1] = next;
+        zigF[i + 1] = exp(-0.5 * next * next);
+    }
+    zigX[256] = 0.0;
+    zigF[256] = 1.0;
+    zigX[255] = zigX[255] > 0 ? zigX[255] : 0.0;
+}
+
+// ---------------------------------------------------------------------------------------
+// Bits: xoshiro256** (Blackman and Vigna 2021) or AES-128-CTR.
+
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t xoshiro_next(uint64_t *s) {
+    uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+void cohort_noise_init_seeded(cohort_noise_state *state, uint64_t seed) {
+    memset(state, 0, sizeof(*state));
+    pthread_once(&zigOnce, zig_setup);
+    uint64_t z = seed;
+    for (int i = 0; i < 4; i++) {
+        z += 0x9E3779B97F4A7C15ULL;
+        uint64_t v = z;
+        v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        v = (v ^ (v >> 27)) * 0x94D049BB133111EBULL;
+        state->xoshiro[i] = v ^ (v >> 31);
+    }
+    state->next = 64;
+}
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+static int cpu_has_aesni(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    return (c >> 25) & 1;
+}
+
+__attribute__((target("aes,sse4.1")))
+static __m128i aes_expand_step(__m128i key, __m128i assist) {
+    assist = _mm_shuffle_epi32(assist, 0xff);
+    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
+    return _mm_xor_si128(key, assist);
+}
+
+// AES-128 key schedule with AESKEYGENASSIST (Intel, "Advanced Encryption Standard (AES)
+// New Instructions Set", white paper 323641, 2010, Figure 19).
+__attribute__((target("aes,sse4.1")))
+static void aes_key_expand(const uint8_t key[16], uint8_t roundKeys[176]) {
+    __m128i *rk = (__m128i *)roundKeys;
+    __m128i k = _mm_loadu_si128((const __m128i *)key);
+    rk[0] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x01)); rk[1] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x02)); rk[2] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x04)); rk[3] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x08)); rk[4] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x10)); rk[5] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x20)); rk[6] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x40)); rk[7] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x80)); rk[8] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x1b)); rk[9] = k;
+    k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x36)); rk[10] = k;
+}
+
+// 32 counter blocks through AES-128: 64 words of keystream.
+__attribute__((target("aes,sse4.1")))
+static void aes_ctr_refill(cohort_noise_state *state) {
+    const __m128i *rk = (const __m128i *)state->roundKeys;
+    for (int block = 0; block < 32; block += 4) {
+        __m128i b[4];
+        for (int j = 0; j < 4; j++) {
+            b[j] = _mm_set_epi64x((long long)state->counter[1], (long long)state->counter[0]);
+            if (++state->counter[0] == 0) state->counter[1]++;
+            b[j] = _mm_xor_si128(b[j], rk[0]);
+        }
+        for (int round = 1; round < 10; round++)
+            for (int j = 0; j < 4; j++) b[j] = _mm_aesenc_si128(b[j], rk[round]);
+        for (int j = 0; j < 4; j++) {
+            b[j] = _mm_aesenclast_si128(b[j], rk[10]);
+            _mm_storeu_si128((__m128i *)&state->buffer[2 * (block + j)], b[j]);
+        }
+    }
+    state->next = 0;
+}
+#else
+static int cpu_has_aesni(void) { return 0; }
+static void aes_key_expand(const uint8_t key[16], uint8_t roundKeys[176]) { (void)key; (void)roundKeys; }
+static void aes_ctr_refill(cohort_noise_state *state) { (void)state; }
+#endif
+
+static int os_random(void *buffer, size_t length) {
+    uint8_t *p = buffer;
+    while (length > 0) {
+        ssize_t got = getrandom(p, length, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        p += got;
+        length -= (size_t)got;
+    }
+    return 0;
+}
+
+int cohort_noise_init_secure(cohort_noise_state *state) {
+    memset(state, 0, sizeof(*state));
+    pthread_once(&zigOnce, zig_setup);
+    state->secure = 1;
+    state->hardwareAES = cpu_has_aesni();
+    state->next = 64;
+    if (state->hardwareAES) {
+        uint8_t key[16];
+        int error = os_random(key, sizeof key);
+        if (error) return error;
+        error = os_random(state->counter, sizeof state->counter);
+        if (error) return error;
+        aes_key_expand(key, state->roundKeys);
+        memset(key, 0, sizeof key);
+    }
+    return 0;
+}
+
+static inline uint64_t next_bits(cohort_noise_state *state) {
+    if (!state->secure) return xoshiro_next(state->xoshiro);
+    if (state->next >= 64) {
+        if (state->hardwareAES) {
+            aes_ctr_refill(state);
+        } else {
+            // Without AES-NI, take the bits straight from the kernel's CSPRNG.
+            if (os_random(state->buffer, sizeof state->buffer) != 0) {
+                // getrandom() on a Linux ≥ 3.17 system with the pool initialised does not fail.
+                __builtin_trap();
+            }
+            state->next = 0;
+        }
+    }
+    return state->buffer[state->next++];
+}
+
+void cohort_noise_fill_bits(cohort_noise_state *state, uint64_t *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = next_bits(state);
+}
+
+// Uniform in (0, 1]: 53 random bits, never zero (so log() is finite).
+static inline double uniform_open_zero(cohort_noise_state *state) {
+    return ((double)(next_bits(state) >> 11) + 1.0) * 0x1.0p-53;
+}
+
+static inline double standard_normal(cohort_noise_state *state) {
+    for (;;) {
+        uint64_t bits = next_bits(state);
+        int layer = (int)(bits & 0xff);
+        // Upper 53 bits as a signed value in [-1, 1): disjoint from the layer bits.
+        double u = (double)((int64_t)bits >> 11) * 0x1.0p-52;
+        double x = u * zigX[layer];
+        if (fabs(x) < zigX[layer + 1]) return x;
+        if (layer == 0) {
+            // The tail beyond r (Marsaglia, "Generating a variable from the tail of the
+            // normal distribution", Technometrics 1964).
+            double a, b;
+            do {
+                a = -log(uniform_open_zero(state)) / zigR;
+                b = -log(uniform_open_zero(state));
+            } while (b + b < a * a);
+            return u < 0 ? -(zigR + a) : zigR + a;
+        }
+        double y = zigF[layer] + uniform_open_zero(state) * (zigF[layer + 1] - zigF[layer]);
+        if (y < exp(-0.5 * x * x)) return x;
+    }
+}
+
+void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count, double standardDeviation) {
+    for (size_t i = 0; i < count; i++) x[i] += (float)(standardDeviation * standard_normal(state));
+}
+
+void cohort_noise_fill_gaussian(cohort_noise_state *state, double *out, size_t count) {
+    for (size_t i = 0; i < count; i++) out[i] = standard_normal(state);
+}

@@ -1,1 +1,0 @@
-// Placeholder until CohortData lands; delete when the module has real files.

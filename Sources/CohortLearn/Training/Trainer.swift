@@ -1,0 +1,145 @@
+import CohortTensor
+import Foundation
+
+/// Trains a network on one site's data: minibatches, epochs, a learning-rate schedule,
+/// early stopping on the validation split, and DP-SGD when asked.
+public struct Trainer: Sendable {
+    public var options: TrainingOptions
+
+    public init(options: TrainingOptions) { self.options = options }
+
+    /// Trains `network` in place and returns the history.
+    ///
+    /// `noise` is required under DP-SGD: a secure generator for real runs, a seeded one in
+    /// simulations and tests. `progress` is called after every epoch.
+    public func train(
+        _ network: inout Network, loss: Loss, training: LabeledData, validation: LabeledData? = nil,
+        noise: GaussianNoise? = nil, progress: ((EpochRecord) -> Void)? = nil
+    ) throws(TrainingError) -> TrainingResult {
+        try options.validate()
+        guard training.count > 0 else { throw TrainingError("no training examples") }
+        guard training.features.shape[1] == network.inputWidth else {
+            throw TrainingError("data has \(training.features.shape[1]) features, the network expects \(network.inputWidth)")
+        }
+        let privacy = options.privacy
+        if privacy != nil && noise == nil { throw TrainingError("DP-SGD needs a noise generator") }
+
+        let n = training.count
+        let batchSize = Swift.min(options.batchSize, n)
+        let rate = Double(batchSize) / Double(n)
+        let sampler = privacy == nil ? nil : PoissonSampler(rowCount: n, rate: rate)
+        let stepsPerEpoch = Int((Double(n) / Double(batchSize)).rounded(.up))
+        let totalSteps = stepsPerEpoch * options.epochs
+        // A Poisson batch exceeds its mean rarely; the workspace grows if one does.
+        var step = TrainingStep(network: network, capacity: batchSize)
+        var optimizer = options.optimizer.makeOptimizer(for: network.parameters)
+        var generator = SeededGenerator(seed: options.seed)
+        var samplingGenerator: NoiseStreamGenerator? = noise.flatMap { $0.isSecure ? NoiseStreamGenerator($0) : nil }
+        let threads = chooseThreads(network: network, loss: loss, training: training, batchSize: batchSize)
+
+        var order = Array(0..<n)
+        var batch = [Int]()
+        batch.reserveCapacity(batchSize * 2)
+        var history = [EpochRecord]()
+        var best: (loss: Double, epoch: Int, parameters: NamedTensors)?
+        var stepsTaken = 0
+        var stoppedEarly = false
+        for epoch in 1...options.epochs {
+            let start = BLASDiagnostics.now()
+            var lossSum = 0.0, examples = 0, clipped = 0
+            var learningRate = options.learningRate
+            if sampler == nil { order.shuffle(using: &generator) }
+            for stepInEpoch in 0..<stepsPerEpoch {
+                learningRate = options.schedule.learningRate(
+                    base: options.learningRate, step: stepsTaken, totalSteps: totalSteps)
+                if let sampler, let privacy, let noise {
+                    if var secure = samplingGenerator {
+                        sampler.sample(into: &batch, using: &secure)
+                        samplingGenerator = secure
+                    } else {
+                        sampler.sample(into: &batch, using: &generator)
+                    }
+                    let result = step.privateStep(
+                        &network, optimizer: &optimizer, loss: loss, data: training, rows: batch[...],
+                        options: privacy, expectedBatchSize: rate * Double(n), noise: noise,
+                        learningRate: learningRate, generator: &generator)
+                    lossSum += result.loss
+                    clipped += result.clipped
+                } else {
+                    let lower = stepInEpoch * batchSize
+                    let rows = order[lower..<Swift.min(lower + batchSize, n)]
+                    lossSum += step.plainStep(
+                        &network, optimizer: &optimizer, loss: loss, data: training, rows: rows,
+                        learningRate: learningRate, generator: &generator)
+                }
+                examples += step.workspace.batchSize
+                stepsTaken += 1
+            }
+            let seconds = BLASDiagnostics.now() - start
+            var record = EpochRecord(
+                epoch: epoch, steps: stepsPerEpoch, examples: examples,
+                trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan,
+                validationLoss: nil, validationAccuracy: nil, learningRate: learningRate, seconds: seconds,
+                clippedFraction: privacy == nil ? nil : Double(clipped) / Double(Swift.max(examples, 1)))
+            if let validation, validation.count > 0 {
+                let evaluation = Evaluation.of(network, loss: loss, on: validation)
+                record.validationLoss = evaluation.loss
+                record.validationAccuracy = evaluation.accuracy
+            }
+            history.append(record)
+            progress?(record)
+            guard let patience = options.earlyStoppingPatience, privacy == nil,
+                  let validationLoss = record.validationLoss else { continue }
+            if let current = best, validationLoss >= current.loss {
+                if epoch - current.epoch >= patience {
+                    stoppedEarly = true
+                    break
+                }
+            } else {
+                best = (validationLoss, epoch, network.parameters)
+            }
+        }
+        if let best, options.earlyStoppingPatience != nil, privacy == nil {
+            network.parameters = best.parameters
+        }
+        return TrainingResult(
+            history: history, bestEpoch: best?.epoch ?? history.count, stoppedEarly: stoppedEarly,
+            steps: stepsTaken, samplingRate: privacy == nil ? nil : rate,
+            noiseWasSecure: privacy == nil ? nil : noise?.isSecure, blasThreads: threads)
+    }
+
+    /// Applies the thread policy; for `.automatic`, times forward and backward passes on a
+    /// scratch copy with one thread and with all cores, and keeps the faster.
+    private func chooseThreads(network: Network, loss: Loss, training: LabeledData, batchSize: Int) -> Int {
+        switch options.blasThreads {
+        case .unchanged:
+            return BLASRuntime.threads
+        case .fixed(let n):
+            BLASRuntime.threads = n
+            return n
+        case .automatic:
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            guard cores > 1 else {
+                BLASRuntime.threads = 1
+                return 1
+            }
+            var scratch = network
+            var step = TrainingStep(network: scratch, capacity: batchSize)
+            var generator = SeededGenerator(seed: 0)
+            let rows = Array(0..<batchSize)[...]
+            var timings = [(threads: Int, seconds: Double)]()
+            for threads in [1, cores] {
+                BLASRuntime.threads = threads
+                let seconds = BLASDiagnostics.medianSeconds(warmup: 2, repetitions: 5) {
+                    for _ in 0..<4 {
+                        _ = step.computeGradient(&scratch, loss: loss, data: training, rows: rows, generator: &generator)
+                    }
+                }
+                timings.append((threads, seconds))
+            }
+            let chosen = timings.min { $0.seconds < $1.seconds }?.threads ?? cores
+            BLASRuntime.threads = chosen
+            return chosen
+        }
+    }
+}
