@@ -17,6 +17,11 @@ static const double zigV = 0.00492867323399;
 static double zigX[257];
 static double zigF[257];
 static pthread_once_t zigOnce = PTHREAD_ONCE_INIT;
+// Single-precision fast path (Marsaglia and Tsang's integer comparison): for a 24-bit
+// signed integer j and layer i, accept x = j·w[i] when |j| < k[i], where
+// w[i] = X[i]/2²³ and k[i] = ⌊2²³·X[i+1]/X[i]⌋.
+static float zigW32[256];
+static uint32_t zigK32[256];
 
 static void zig_setup(void) {
     double f = exp(-0.5 * zigR * zigR);
@@ -32,6 +37,10 @@ static void zig_setup(void) {
     zigX[256] = 0.0;
     zigF[256] = 1.0;
     zigX[255] = zigX[255] > 0 ? zigX[255] : 0.0;
+    for (int i = 0; i < 256; i++) {
+        zigW32[i] = (float)(zigX[i] * 0x1.0p-23);
+        zigK32[i] = (uint32_t)floor(0x1.0p23 * (zigX[i + 1] / zigX[i]));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -207,8 +216,46 @@ static inline double standard_normal(cohort_noise_state *state) {
     }
 }
 
+// The rare slow path of the 32-bit draw: the tail or a wedge, for layer i and the
+// signed 24-bit value j already drawn; retries with full 64-bit draws if rejected.
+static double slow_normal32(cohort_noise_state *state, int layer, int32_t j) {
+    double x = (double)j * 0x1.0p-23 * zigX[layer];
+    if (layer == 0) {
+        double a, b;
+        do {
+            a = -log(uniform_open_zero(state)) / zigR;
+            b = -log(uniform_open_zero(state));
+        } while (b + b < a * a);
+        return j < 0 ? -(zigR + a) : zigR + a;
+    }
+    double y = zigF[layer] + uniform_open_zero(state) * (zigF[layer + 1] - zigF[layer]);
+    if (y < exp(-0.5 * x * x)) return x;
+    return standard_normal(state);
+}
+
+// Adds σ·N(0, 1) to x[0..<count], two normals per 64-bit word: each 32-bit half gives
+// the layer (low 8 bits) and a signed 24-bit value (high 24 bits), disjoint as Doornik
+// (2005) recommends. The value's resolution, 2⁻²³ of the layer width, matches the
+// precision of the float32 gradient the noise is added to.
 void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count, double standardDeviation) {
-    for (size_t i = 0; i < count; i++) x[i] += (float)(standardDeviation * standard_normal(state));
+    const float sigma = (float)standardDeviation;
+    size_t i = 0;
+    while (i < count) {
+        uint64_t bits = next_bits(state);
+        for (int half = 0; half < 2 && i < count; half++, i++) {
+            uint32_t r = (uint32_t)(bits >> (32 * half));
+            int layer = (int)(r & 0xff);
+            int32_t j = (int32_t)r >> 8;
+            uint32_t magnitude = (uint32_t)(j < 0 ? -j : j);
+            float z;
+            if (magnitude < zigK32[layer]) {
+                z = (float)j * zigW32[layer];
+            } else {
+                z = (float)slow_normal32(state, layer, j);
+            }
+            x[i] += sigma * z;
+        }
+    }
 }
 
 void cohort_noise_fill_gaussian(cohort_noise_state *state, double *out, size_t count) {

@@ -1,5 +1,6 @@
 extension Tensor {
     /// self ← self + α·x through BLAS `?axpy`; shapes must match.
+    @inlinable
     public mutating func add(_ x: Tensor, scaledBy alpha: Scalar) {
         precondition(shape == x.shape, "axpy shape mismatch: \(shape) and \(x.shape)")
         let n = count
@@ -16,6 +17,7 @@ extension Tensor {
     ///
     /// OpenBLAS's `?scal` with α = 0 leaves NaN and ∞ as they are on some kernels; this
     /// writes zeros then, as a caller means by "scale by zero".
+    @inlinable
     public mutating func scale(by alpha: Scalar) {
         let n = count
         if n == 0 { return }
@@ -30,6 +32,7 @@ extension Tensor {
     }
 
     /// α·self, a new tensor.
+    @inlinable
     public func scaled(by alpha: Scalar) -> Tensor {
         var result = self
         result.scale(by: alpha)
@@ -37,6 +40,7 @@ extension Tensor {
     }
 
     /// The inner product of all elements, ⟨self, other⟩, through BLAS `?dot`.
+    @inlinable
     public func dot(_ other: Tensor) -> Scalar {
         precondition(count == other.count, "dot shape mismatch: \(shape) and \(other.shape)")
         if count == 0 { return 0 }
@@ -49,6 +53,7 @@ extension Tensor {
     }
 
     /// The L2 norm of all elements, ‖self‖₂, through BLAS `?nrm2` (no overflow for large values).
+    @inlinable
     public var l2Norm: Scalar {
         if count == 0 { return 0 }
         return scalars.withUnsafeBufferPointer { px in

@@ -12,6 +12,7 @@ extension Tensor {
     /// is reused a training loop allocates nothing per step (as long as `c` is not shared).
     /// op(X) is X or Xᵀ according to the transpose flags. Shapes must agree:
     /// op(A) is m×k, op(B) is k×n and C is m×n.
+    @inlinable
     public static func gemm(
         _ a: Tensor, transposeA: Transpose = .none,
         _ b: Tensor, transposeB: Transpose = .none,
@@ -46,6 +47,7 @@ extension Tensor {
     }
 
     /// op(A)·op(B), a new matrix, through BLAS `?gemm`.
+    @inlinable
     public static func matmul(
         _ a: Tensor, transposeA: Transpose = .none,
         _ b: Tensor, transposeB: Transpose = .none
@@ -58,9 +60,11 @@ extension Tensor {
     }
 
     /// self · other, the matrix product.
+    @inlinable
     public func matmul(_ other: Tensor) -> Tensor { Tensor.matmul(self, other) }
 
     /// y ← α·op(A)·x + β·y in place, through BLAS `?gemv`; `x` and `y` are vectors.
+    @inlinable
     public static func gemv(
         _ a: Tensor, transpose: Transpose = .none, _ x: Tensor,
         into y: inout Tensor, alpha: Scalar = 1, beta: Scalar = 0
@@ -88,6 +92,7 @@ extension Tensor {
     }
 
     /// op(A)·x, a new vector.
+    @inlinable
     public static func matvec(_ a: Tensor, transpose: Transpose = .none, _ x: Tensor) -> Tensor {
         var y = Tensor.zeros([operandShape(a, transpose).rows])
         gemv(a, transpose: transpose, x, into: &y)

@@ -2,6 +2,7 @@ import Foundation
 
 extension Tensor {
     /// A tensor of independent draws from the uniform distribution on [`lower`, `upper`).
+    @inlinable
     public static func randomUniform<G: RandomNumberGenerator>(
         _ shape: [Int], in range: Range<Scalar> = 0..<1, using generator: inout G
     ) -> Tensor {
@@ -18,6 +19,7 @@ extension Tensor {
     /// Deviates", Ann. Math. Statist. 1958): two uniforms u₁ ∈ (0, 1], u₂ ∈ [0, 1) give
     /// √(−2 ln u₁)·cos(2πu₂) and √(−2 ln u₁)·sin(2πu₂), independent standard normals.
     /// Computed in Double so the tails are right for Float too.
+    @inlinable
     public static func randomNormal<G: RandomNumberGenerator>(
         _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1, using generator: inout G
     ) -> Tensor {

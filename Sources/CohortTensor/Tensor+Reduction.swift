@@ -11,6 +11,7 @@ extension Tensor {
 
     /// Sums of a matrix along an axis: axis 0 sums each column (a vector of `columnCount`),
     /// axis 1 sums each row (a vector of `rowCount`).
+    @inlinable
     public func sum(alongAxis axis: Int) -> Tensor {
         precondition(rank == 2, "sum along an axis needs a matrix, got \(shape)")
         precondition(axis == 0 || axis == 1, "axis must be 0 or 1, got \(axis)")
@@ -42,6 +43,7 @@ extension Tensor {
 
     /// The index of the largest element of each row of a matrix (the first on ties).
     /// NaN is never chosen over a number.
+    @inlinable
     public func argmaxOfEachRow() -> [Int] {
         precondition(rank == 2, "argmax of each row needs a matrix, got \(shape)")
         let (rows, columns) = (shape[0], shape[1])
@@ -78,6 +80,7 @@ extension Tensor {
 
     /// The softmax of each row, exp(xᵢⱼ − mᵢ) / Σₖ exp(xᵢₖ − mᵢ) with mᵢ the row maximum,
     /// which cannot overflow; each row sums to 1.
+    @inlinable
     public func softmaxOfEachRow() -> Tensor {
         var result = self
         result.applySoftmaxToEachRow()
@@ -85,6 +88,7 @@ extension Tensor {
     }
 
     /// Replaces each row of this matrix by its softmax, in place.
+    @inlinable
     public mutating func applySoftmaxToEachRow() {
         precondition(rank == 2, "softmax of each row needs a matrix, got \(shape)")
         let (rows, columns) = (shape[0], shape[1])

@@ -1,5 +1,6 @@
 extension Tensor {
     /// The transpose of a matrix, materialised (use the gemm transpose flags to avoid the copy).
+    @inlinable
     public func transposed() -> Tensor {
         precondition(rank == 2, "transpose needs a matrix, got \(shape)")
         let (rows, columns) = (shape[0], shape[1])
@@ -34,6 +35,7 @@ extension Tensor {
     }
 
     /// The rows at `indices` of a matrix, in that order (a gather, for minibatches).
+    @inlinable
     public func rows<Indices: Collection>(at indices: Indices) -> Tensor where Indices.Element == Int {
         precondition(rank == 2, "row gather needs a matrix, got \(shape)")
         let columns = shape[1]
@@ -77,6 +79,7 @@ extension Tensor {
     /// Changes the number of rows of a matrix in place, keeping the storage's capacity:
     /// rows beyond the old count are zero, and shrinking then growing back within the
     /// largest size seen allocates nothing (for minibatches of varying size).
+    @inlinable
     public mutating func resizeRows(to rows: Int) {
         precondition(rank == 2 && rows >= 0, "resizeRows needs a matrix and rows ≥ 0, got \(shape) and \(rows)")
         let target = rows * storageShape[1]

@@ -50,6 +50,41 @@ final class BenchmarkReport {
         BLASRuntime.threads = cores
     }
 
+    /// W2–W5: samples/s of the real trainer, next to the peer figures of BENCHMARKS.md.
+    func runTraining(only: String? = nil) throws {
+        let bench = LearningBenchmark(epochs: quick ? 2 : 4)
+        // Best peer (samples/s) and target multiple, from BENCHMARKS.md.
+        let peers: [String: (best: Double, target: Double, peer: String)] = [
+            "W2": (2_480_000, 1.5, "numpy 1 thread"), "W3": (678_000, 1.5, "numpy 1 thread"),
+            "W4": (97_000, 1.0, "numpy 2 threads"),
+        ]
+        print("")
+        print("W2–W5  training samples/s, SGD, synthetic data; median of \(bench.epochs) epochs after a warm-up epoch")
+        print(pad("workload", 40) + pad("threads", 8) + pad("samples/s", 12) + pad("best peer", 12) + "ratio (target)")
+        var plain = [String: Double]()
+        for workload in [LearningBenchmark.w2, LearningBenchmark.w3, LearningBenchmark.w4]
+        where only == nil || only == workload.id || only == "W5-\(workload.id)" {
+            let result = try bench.run(workload, privacy: false)
+            plain[workload.id] = result.samplesPerSecond
+            let peer = peers[workload.id]!
+            print(pad("\(workload.id) \(workload.title)", 40) + pad("\(result.threads)", 8)
+                  + pad(String(format: "%.0f", result.samplesPerSecond), 12) + pad(String(format: "%.0f", peer.best), 12)
+                  + String(format: "%.2f× (≥ %.1f×, vs %@)", result.samplesPerSecond / peer.best, peer.target, peer.peer))
+            figures["\(workload.id.lowercased()).samples_per_second"] = result.samplesPerSecond
+        }
+        print("")
+        print("W5  DP-SGD (clip 1.0, σ 1.0, Poisson sampling, secure AES-CTR noise) vs the same plain run")
+        print(pad("workload", 40) + pad("threads", 8) + pad("samples/s", 12) + "slowdown (target ≤ 1.5×; Opacus 5.3× / 60×)")
+        for workload in [LearningBenchmark.w3, LearningBenchmark.w4] where only == nil || only == "W5-\(workload.id)" {
+            let result = try bench.run(workload, privacy: true)
+            let slowdown = (plain[workload.id] ?? .nan) / result.samplesPerSecond
+            print(pad("\(workload.id)+DP \(workload.title)", 40) + pad("\(result.threads)", 8)
+                  + pad(String(format: "%.0f", result.samplesPerSecond), 12) + String(format: "%.2f×", slowdown))
+            figures["w5.\(workload.id.lowercased()).samples_per_second"] = result.samplesPerSecond
+            figures["w5.\(workload.id.lowercased()).slowdown"] = slowdown
+        }
+    }
+
     private func row(_ result: GEMMBenchmark.Result) -> String {
         pad(result.shape.description, 18) + pad("\(result.threads)", 8)
             + pad(String(format: "%.1f", result.cohortGFLOPS), 13) + pad(String(format: "%.1f", result.rawGFLOPS), 11)

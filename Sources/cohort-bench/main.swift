@@ -13,6 +13,8 @@ struct BenchmarkOptions {
     var quick = false
     var childSquaresOnly = false
     var jsonPath: String?
+    var trainingOnly = false
+    var only: String?
 
     init(_ arguments: [String]) {
         var rest = arguments
@@ -30,9 +32,11 @@ struct BenchmarkOptions {
         quick = flag("--quick")
         childSquaresOnly = flag("--child-squares")
         jsonPath = option("--json")
+        trainingOnly = flag("--training-only")
+        only = option("--only")
         if !rest.isEmpty {
             FileHandle.standardError.write(Data(
-                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--json FILE]\n".utf8))
+                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--training-only] [--only W2|W3|W4|W5-W3|W5-W4] [--json FILE]\n".utf8))
             exit(2)
         }
     }
@@ -56,7 +60,8 @@ if childSquaresOnly {
 print("cohort-bench — OpenBLAS \(BLASRuntime.version), kernel \(BLASRuntime.coreName) (\(BLASRuntime.choice.summary)), \(cores) cores")
 print("")
 let report = BenchmarkReport(benchmark: benchmark, cores: cores, quick: quick)
-report.runW1()
+if !options.trainingOnly { report.runW1() }
+try report.runTraining(only: options.only)
 if let jsonPath {
     try report.writeJSON(to: jsonPath)
     print("\nwrote \(jsonPath)")

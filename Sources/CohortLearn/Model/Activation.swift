@@ -41,7 +41,7 @@ public enum Activation: String, Sendable, Equatable, Codable, CustomStringConver
     ) {
         switch self {
         case .relu:
-            for i in 0..<x.count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+            VectorKernels.reluBackward(input: x, outputGradient: dy, into: dx)
         case .tanh:
             for i in 0..<x.count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
         case .sigmoid:

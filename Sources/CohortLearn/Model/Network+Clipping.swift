@@ -36,11 +36,11 @@ extension Network {
                 input.withUnsafeBufferPointer { x in
                     outputGradient.withUnsafeBufferPointer { d in
                         workspace.squaredNorms.withUnsafeMutableBufferPointer { norms in
+                            guard let x = x.baseAddress, let d = d.baseAddress else { return }
                             for i in 0..<rows {
-                                var xx: Float = 1  // the bias gradient's share: ‖δᵢ‖²·1
-                                for j in 0..<inputWidth { xx += x[i * inputWidth + j] * x[i * inputWidth + j] }
-                                var dd: Float = 0
-                                for j in 0..<outputWidth { dd += d[i * outputWidth + j] * d[i * outputWidth + j] }
+                                // (‖xᵢ‖² + 1)·‖δᵢ‖²: the 1 is the bias gradient's share.
+                                let xx = VectorKernels.sumOfSquares(x + i * inputWidth, count: inputWidth) + 1
+                                let dd = VectorKernels.sumOfSquares(d + i * outputWidth, count: outputWidth)
                                 norms[i] += xx * dd
                             }
                         }
@@ -55,11 +55,11 @@ extension Network {
             let width = workspace.gradients[k + 1].shape[1]
             let norms = workspace.squaredNorms
             workspace.gradients[k + 1].withUnsafeMutableBufferPointer { d in
+                guard let d = d.baseAddress else { return }
                 for i in 0..<rows {
                     let norm = norms[i].squareRoot()
                     guard norm > clipNorm else { continue }
-                    let factor = clipNorm / norm
-                    for j in 0..<width { d[i * width + j] *= factor }
+                    VectorKernels.scale(d + i * width, count: width, by: clipNorm / norm)
                 }
             }
             accumulateDenseGradient(operation: k, index: index, workspace, into: &gradient, scale: 1)

@@ -1,1 +1,0 @@
-// Placeholder until CohortLearn has files of its own; delete then.

@@ -1,0 +1,70 @@
+import CohortPrivacy
+import Foundation
+
+/// Where the built-in model definitions (`Models/`) are.
+enum ModelsDirectory {
+    /// `COHORT_MODELS` if set; else `Models/` in the working directory; else the first
+    /// `Models/` found walking up from the executable (a build in `.build/release/`).
+    static var url: URL {
+        let fileManager = FileManager.default
+        if let path = ProcessInfo.processInfo.environment["COHORT_MODELS"] { return URL(fileURLWithPath: path) }
+        let local = URL(fileURLWithPath: fileManager.currentDirectoryPath).appendingPathComponent("Models")
+        if fileManager.fileExists(atPath: local.path) { return local }
+        var directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("Models")
+            if fileManager.fileExists(atPath: candidate.appendingPathComponent("logistic-regression.yaml").path) {
+                return candidate
+            }
+            directory = directory.deletingLastPathComponent()
+        }
+        return local
+    }
+}
+
+/// A progress line on standard error: rewritten in place on a terminal, one line per
+/// update otherwise (so logs stay readable).
+final class ProgressLine {
+    private let enabled: Bool
+    private let interactive: Bool
+    private var lastLength = 0
+
+    init(enabled: Bool = true) {
+        self.enabled = enabled
+        self.interactive = isatty(STDERR_FILENO) == 1
+    }
+
+    func note(_ text: String) {
+        guard enabled else { return }
+        write(text + "\n")
+    }
+
+    func update(_ text: String) {
+        guard enabled else { return }
+        if interactive {
+            let padding = max(0, lastLength - text.count)
+            write("\r" + text + String(repeating: " ", count: padding))
+            lastLength = text.count
+        } else {
+            write(text + "\n")
+        }
+    }
+
+    func finish() {
+        guard enabled, interactive, lastLength > 0 else { return }
+        write("\n")
+        lastLength = 0
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// ε for a DP-SGD run, from the RDP accountant.
+enum PrivacyStatement {
+    static func forDPSGD(samplingRate: Double, noiseMultiplier: Double, steps: Int, delta: Double) throws -> PrivacyGuarantee {
+        let mechanism = try SubsampledGaussian(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier)
+        return RDPAccountant().epsilon(of: mechanism, steps: steps, delta: delta)
+    }
+}

@@ -1,0 +1,80 @@
+import CohortTensor
+import Foundation
+import Testing
+
+@Suite("Gaussian noise (Ziggurat over AES-CTR or xoshiro)")
+struct GaussianNoiseTests {
+    /// Φ(x), the standard normal CDF.
+    static func phi(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+
+    /// The Kolmogorov–Smirnov statistic of `sample` against N(0, 1).
+    static func ksStatistic(_ sample: [Double]) -> Double {
+        let sorted = sample.sorted()
+        let n = Double(sorted.count)
+        var d = 0.0
+        for (i, x) in sorted.enumerated() {
+            let f = phi(x)
+            d = max(d, abs(f - Double(i) / n), abs(Double(i + 1) / n - f))
+        }
+        return d
+    }
+
+    @Test("standard normals pass moment, tail and Kolmogorov–Smirnov checks", arguments: [false, true])
+    func distribution(secure: Bool) throws {
+        let noise = secure ? try GaussianNoise.secure() : GaussianNoise.seeded(2024)
+        #expect(noise.isSecure == secure)
+        let n = 400_000
+        let x = noise.standardNormals(count: n)
+        let mean = x.reduce(0, +) / Double(n)
+        let variance = x.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+        let kurtosis = x.reduce(0.0) { $0 + pow(($1 - mean), 4) } / Double(n) / (variance * variance)
+        #expect(abs(mean) < 5 / Double(n).squareRoot())
+        #expect(abs(variance - 1) < 0.01)
+        #expect(abs(kurtosis - 3) < 0.05)
+        // Tail masses, including beyond the Ziggurat's tail start r ≈ 3.654.
+        for threshold in [1.0, 2.0, 3.0, 3.654, 4.0] {
+            let expected = 2 * (1 - Self.phi(threshold))
+            let observed = Double(x.lazy.filter { abs($0) > threshold }.count) / Double(n)
+            let standardError = (expected * (1 - expected) / Double(n)).squareRoot()
+            #expect(abs(observed - expected) < 5 * standardError + 1e-6, "P(|Z| > \(threshold))")
+        }
+        // KS critical value at α = 0.001 is 1.95/√n.
+        #expect(Self.ksStatistic(Array(x.prefix(100_000))) < 1.95 / 100_000.0.squareRoot())
+    }
+
+    @Test("the KS check rejects a wrong distribution (so it can fail)")
+    func ksCanFail() {
+        var generator = SeededGenerator(seed: 1)
+        let uniform = (0..<100_000).map { _ in Double.random(in: -1.7..<1.7, using: &generator) }
+        #expect(Self.ksStatistic(uniform) > 1.95 / 100_000.0.squareRoot())
+    }
+
+    @Test("seeded streams repeat; secure streams do not; copies share one stream")
+    func streams() throws {
+        #expect(GaussianNoise.seeded(5).standardNormals(count: 10) == GaussianNoise.seeded(5).standardNormals(count: 10))
+        #expect(try GaussianNoise.secure().standardNormals(count: 10) != (try GaussianNoise.secure().standardNormals(count: 10)))
+        let shared = try GaussianNoise.secure()
+        let alias = shared
+        #expect(shared.standardNormals(count: 4) != alias.standardNormals(count: 4))
+    }
+
+    @Test("addNoise adds N(0, σ²) to each element")
+    func addNoise() {
+        var tensor = Tensor<Float>(shape: [200_000], repeating: 3)
+        GaussianNoise.seeded(9).addNoise(to: &tensor, standardDeviation: 0.5)
+        let values = tensor.scalars.map(Double.init)
+        let mean = values.reduce(0, +) / Double(values.count)
+        let std = (values.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)).squareRoot()
+        #expect(abs(mean - 3) < 0.005)
+        #expect(abs(std - 0.5) < 0.005)
+    }
+
+    @Test("secure random words look uniform (bit balance)")
+    func bitBalance() throws {
+        let words = try GaussianNoise.secure().randomWords(count: 100_000)
+        let ones = words.reduce(0) { $0 + $1.nonzeroBitCount }
+        let fraction = Double(ones) / Double(words.count * 64)
+        #expect(abs(fraction - 0.5) < 0.001)
+        #expect(Set(words).count == words.count)
+    }
+}
