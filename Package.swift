@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CohortData", targets: ["CohortData"]),
         .library(name: "CohortLearn", targets: ["CohortLearn"]),
         .library(name: "CohortPrivacy", targets: ["CohortPrivacy"]),
+        .library(name: "CohortFederation", targets: ["CohortFederation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,13 @@ let package = Package(
             name: "CohortLearn",
             dependencies: ["CohortTensor", "CohortData", .product(name: "Yams", package: "Yams")]
         ),
+        .target(
+            name: "CohortFederation",
+            dependencies: [
+                "CohortTensor", "CohortData", "CohortLearn", "CohortPrivacy",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "cohort",
             dependencies: [
@@ -59,6 +67,9 @@ let package = Package(
         .testTarget(
             name: "CohortLearnTests", dependencies: ["CohortLearn", "CohortData", "CohortTensor"], exclude: ["Python"]),
         .testTarget(name: "CohortPrivacyTests", dependencies: ["CohortPrivacy"]),
+        .testTarget(
+            name: "CohortFederationTests",
+            dependencies: ["CohortFederation", "CohortLearn", "CohortData", "CohortTensor", "CohortPrivacy"]),
         .testTarget(name: "CohortEndToEndTests", dependencies: []),
     ],
     swiftLanguageModes: [.v6]

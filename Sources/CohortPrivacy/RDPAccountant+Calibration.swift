@@ -2,8 +2,9 @@ import Foundation
 
 extension RDPAccountant {
     /// The search range for the noise multiplier. Below σ = 0.01 a subsampled Gaussian
-    /// step has no useful guarantee; above 10⁴ the conversion's own floor (ε ≈ 0.0035 at
-    /// α = 1024, δ = 1e-5, whatever the RDP) is all that is left.
+    /// step has no useful guarantee; above 10⁴ the RDP is negligible and ε is the
+    /// conversion's floor over the orders (about 0.0035 at δ = 1e-5 with the default
+    /// orders, attained at α = 1024), which more noise cannot lower.
     public static let noiseMultiplierRange: ClosedRange<Double> = 0.01...10_000
 
     /// The relative tolerance of the calibrated σ: the search stops when its bracket

@@ -6,6 +6,9 @@ import Foundation
 /// Differential Privacy", CSF 2017, Proposition 1): running mechanisms with curves ε₁ and
 /// ε₂ in sequence, even adaptively, is (α, ε₁(α) + ε₂(α))-RDP. `epsilon(delta:)` converts
 /// to an (ε, δ)-DP guarantee, minimising over the orders.
+///
+/// JSON has no infinity: to encode a curve with +infinity values, give the encoder a
+/// `nonConformingFloatEncodingStrategy`.
 public struct RDPCurve: Sendable, Hashable, Codable {
     /// The orders α, each finite and > 1.
     public let orders: [Double]

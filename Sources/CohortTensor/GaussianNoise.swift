@@ -1,4 +1,5 @@
 internal import CCohortSupport
+import Dispatch
 import Synchronization
 
 /// A source of Gaussian noise for differential privacy.
@@ -28,10 +29,13 @@ public final class GaussianNoise: Sendable {
         self.state = Mutex(state)
     }
 
-    /// A reproducible stream for simulations and tests (not private).
-    public static func seeded(_ seed: UInt64) -> GaussianNoise {
+    /// A reproducible stream for simulations and tests (not private). The noise is the
+    /// same whether the AVX-512 or the portable code draws it; `portableOnly` forces the
+    /// portable code (for the test that checks exactly that).
+    public static func seeded(_ seed: UInt64, portableOnly: Bool = false) -> GaussianNoise {
         var state = cohort_noise_state()
         cohort_noise_init_seeded(&state, seed)
+        state.forceScalar = portableOnly ? 1 : 0
         return GaussianNoise(state: state)
     }
 
@@ -50,6 +54,11 @@ public final class GaussianNoise: Sendable {
             guard let base = buffer.baseAddress else { return }
             state.withLock { cohort_noise_add_gaussian(&$0, base, buffer.count, sigma) }
         }
+    }
+
+    /// Adds N(0, σ²) to `count` floats at `pointer` (for `ParallelGaussianNoise`'s parts).
+    func addNoise(toRawElements pointer: UnsafeMutablePointer<Float>, count: Int, standardDeviation sigma: Double) {
+        state.withLock { cohort_noise_add_gaussian(&$0, pointer, count, sigma) }
     }
 
     /// `count` independent standard normal draws.
@@ -77,4 +86,56 @@ public final class GaussianNoise: Sendable {
 public struct NoiseError: Error, CustomStringConvertible {
     public var errno: Int32
     public var description: String { "cannot key the secure noise generator: getrandom failed with errno \(errno)" }
+}
+
+/// Several independent noise streams that fill one tensor in parallel: the tensor is cut
+/// into as many contiguous parts as there are streams, and each stream fills its part on
+/// its own thread. The split depends only on the number of streams, never on the number
+/// of cores, so seeded noise is the same on any machine.
+public struct ParallelGaussianNoise: Sendable {
+    /// The streams, one per part.
+    public let streams: [GaussianNoise]
+
+    /// Whether every stream is cryptographically secure.
+    public var isSecure: Bool { streams.allSatisfy(\.isSecure) }
+
+    /// `count` streams derived from `base`: `base` itself and, when it is secure, further
+    /// streams keyed afresh from the operating system; when it is seeded, further seeded
+    /// streams whose seeds are drawn from `base` (so the whole is reproducible).
+    public init(_ base: GaussianNoise, count: Int = 2) throws {
+        precondition(count >= 1, "need at least one noise stream")
+        var streams = [base]
+        for _ in 1..<count {
+            if base.isSecure {
+                streams.append(try GaussianNoise.secure())
+            } else {
+                streams.append(GaussianNoise.seeded(base.randomWords(count: 1)[0]))
+            }
+        }
+        self.streams = streams
+    }
+
+    /// Adds independent N(0, σ²) draws to every element of `tensor`, the parts in parallel.
+    public func addNoise(to tensor: inout Tensor<Float>, standardDeviation sigma: Double) {
+        precondition(sigma >= 0 && sigma.isFinite, "noise standard deviation must be finite and ≥ 0, got \(sigma)")
+        let parts = streams.count
+        // Below this size a second thread costs more than it saves.
+        guard parts > 1, tensor.count >= 16_384 else {
+            streams[0].addNoise(to: &tensor, standardDeviation: sigma)
+            return
+        }
+        tensor.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let total = buffer.count
+            // Parts are multiples of 16 elements, so each is whole blocks of the generator.
+            let chunk = ((total + parts - 1) / parts + 15) / 16 * 16
+            let address = UInt(bitPattern: base)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let start = part * chunk
+                let end = Swift.min(total, start + chunk)
+                guard start < end, let pointer = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
+                streams[part].addNoise(toRawElements: pointer + start, count: end - start, standardDeviation: sigma)
+            }
+        }
+    }
 }

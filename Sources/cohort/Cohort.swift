@@ -8,7 +8,7 @@ struct Cohort: ParsableCommand {
         commandName: "cohort",
         abstract: "Federated learning for hospitals: train together, keep every record at home.",
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Inspect.self, Doctor.self])
+        subcommands: [Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, Doctor.self])
 
     static func main() {
         // Before any BLAS work: fix a fallback OpenBLAS kernel (may re-execute this process).

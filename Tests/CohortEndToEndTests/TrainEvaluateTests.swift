@@ -97,6 +97,31 @@ struct TrainEvaluateTests {
         }
     }
 
+    @Test("an inferred schema can be written, edited and passed back to train")
+    func editedSchema() throws {
+        try Self.withDirectory { directory in
+            let schemaPath = directory.appendingPathComponent("maternal.schema.json").path
+            let infer = try CohortProcess.run(["schema", "--data", Self.dataset("maternal_health_risk"), "--label", "risk_level", "--out", schemaPath])
+            try #require(infer.status == 0, "stderr: \(infer.standardError)")
+            // Edit: leave out heart_rate, and make body_temp_f categorical.
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schemaPath))) as? [String: Any])
+            var features = try #require(json["features"] as? [[String: Any]])
+            for index in features.indices {
+                if features[index]["name"] as? String == "heart_rate" { features[index]["ignore"] = true }
+            }
+            json["features"] = features
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: schemaPath))
+            let model = directory.appendingPathComponent("m.safetensors").path
+            let train = try CohortProcess.run([
+                "train", "--data", Self.dataset("maternal_health_risk"), "--schema", schemaPath, "--out", model, "--epochs", "2",
+            ], setting: ["COHORT_MODELS": Self.packageRoot.appendingPathComponent("Models").path])
+            try #require(train.status == 0, "stderr: \(train.standardError)")
+            let inspect = try CohortProcess.run(["inspect", model])
+            #expect(inspect.standardOutput.contains("5 encoded from 5 columns"), "\(inspect.standardOutput)")
+            #expect(!inspect.standardOutput.contains("heart_rate"))
+        }
+    }
+
     @Test("a malformed CSV is refused with the file, line and column named, and no model is written")
     func malformedCSV() throws {
         try Self.withDirectory { directory in

@@ -58,6 +58,34 @@ struct GaussianNoiseTests {
         #expect(shared.standardNormals(count: 4) != alias.standardNormals(count: 4))
     }
 
+    @Test("the AVX-512 and the portable code draw identical noise from the same stream", arguments: [1, 15, 16, 17, 1000, 100_003])
+    func vectorAndPortableAgree(count: Int) {
+        var fast = Tensor<Float>(shape: [count], repeating: 0.25)
+        var portable = fast
+        GaussianNoise.seeded(77).addNoise(to: &fast, standardDeviation: 1.5)
+        GaussianNoise.seeded(77, portableOnly: true).addNoise(to: &portable, standardDeviation: 1.5)
+        #expect(fast == portable)
+        #expect(fast != Tensor<Float>(shape: [count], repeating: 0.25))
+    }
+
+    @Test("addNoise draws pass the moment and tail checks too (the float32 fast path)")
+    func addNoiseDistribution() {
+        var tensor = Tensor<Float>.zeros([400_000])
+        GaussianNoise.seeded(31).addNoise(to: &tensor, standardDeviation: 1)
+        let x = tensor.scalars.map(Double.init)
+        let n = Double(x.count)
+        let mean = x.reduce(0, +) / n
+        let variance = x.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        #expect(abs(mean) < 5 / n.squareRoot())
+        #expect(abs(variance - 1) < 0.01)
+        for threshold in [1.0, 2.0, 3.0, 3.654, 4.0] {
+            let expected = 2 * (1 - Self.phi(threshold))
+            let observed = Double(x.lazy.filter { abs($0) > threshold }.count) / n
+            #expect(abs(observed - expected) < 5 * (expected * (1 - expected) / n).squareRoot() + 1e-6, "P(|Z| > \(threshold))")
+        }
+        #expect(Self.ksStatistic(Array(x.prefix(100_000))) < 1.95 / 100_000.0.squareRoot())
+    }
+
     @Test("addNoise adds N(0, σ²) to each element")
     func addNoise() {
         var tensor = Tensor<Float>(shape: [200_000], repeating: 3)

@@ -15,6 +15,7 @@ typedef struct {
     uint64_t counter[2];
     uint64_t buffer[64];
     int next;                      // index of the next unused word in buffer
+    int forceScalar;               // 1: never use the AVX-512 path (tests compare both)
 } cohort_noise_state;
 
 /// Seeds a reproducible (not secure) stream: xoshiro256** from SplitMix64(seed).

@@ -35,6 +35,13 @@ public struct Trainer: Sendable {
         var optimizer = options.optimizer.makeOptimizer(for: network.parameters)
         var generator = SeededGenerator(seed: options.seed)
         var samplingGenerator: NoiseStreamGenerator? = noise.flatMap { $0.isSecure ? NoiseStreamGenerator($0) : nil }
+        // Two streams fill the noise in parallel (half the parameters each).
+        let parallelNoise: ParallelGaussianNoise?
+        do {
+            parallelNoise = try noise.map { try ParallelGaussianNoise($0, count: 2) }
+        } catch {
+            throw TrainingError("cannot start the noise generator: \(error)")
+        }
         let threads = chooseThreads(network: network, loss: loss, training: training, batchSize: batchSize)
 
         var order = Array(0..<n)
@@ -52,7 +59,7 @@ public struct Trainer: Sendable {
             for stepInEpoch in 0..<stepsPerEpoch {
                 learningRate = options.schedule.learningRate(
                     base: options.learningRate, step: stepsTaken, totalSteps: totalSteps)
-                if let sampler, let privacy, let noise {
+                if let sampler, let privacy, let parallelNoise {
                     if var secure = samplingGenerator {
                         sampler.sample(into: &batch, using: &secure)
                         samplingGenerator = secure
@@ -61,7 +68,7 @@ public struct Trainer: Sendable {
                     }
                     let result = step.privateStep(
                         &network, optimizer: &optimizer, loss: loss, data: training, rows: batch[...],
-                        options: privacy, expectedBatchSize: rate * Double(n), noise: noise,
+                        options: privacy, expectedBatchSize: rate * Double(n), noise: parallelNoise,
                         learningRate: learningRate, generator: &generator)
                     lossSum += result.loss
                     clipped += result.clipped

@@ -54,7 +54,7 @@ struct TrainingStep {
     /// The L2 penalty's gradient is added after the noise: it depends on no example.
     mutating func privateStep<G: RandomNumberGenerator>(
         _ network: inout Network, optimizer: inout Optimizer, loss: Loss, data: LabeledData,
-        rows: ArraySlice<Int>, options: DPSGDOptions, expectedBatchSize: Double, noise: GaussianNoise,
+        rows: ArraySlice<Int>, options: DPSGDOptions, expectedBatchSize: Double, noise: ParallelGaussianNoise,
         learningRate: Float, generator: inout G
     ) -> (loss: Double, clipped: Int) {
         let total = forwardAndLoss(network, loss: loss, data: data, rows: rows, generator: &generator)
