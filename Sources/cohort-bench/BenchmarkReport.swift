@@ -73,6 +73,7 @@ final class BenchmarkReport {
             figures["\(workload.id.lowercased()).samples_per_second"] = result.samplesPerSecond
         }
         print("")
+        try printNoiseSpeed()
         print("W5  DP-SGD (clip 1.0, σ 1.0, Poisson sampling, secure AES-CTR noise) vs the same plain run")
         print(pad("workload", 40) + pad("threads", 8) + pad("samples/s", 12) + "slowdown (target ≤ 1.5×; Opacus 5.3× / 60×)")
         for workload in [LearningBenchmark.w3, LearningBenchmark.w4] where only == nil || only == "W5-\(workload.id)" {
@@ -83,6 +84,19 @@ final class BenchmarkReport {
             figures["w5.\(workload.id.lowercased()).samples_per_second"] = result.samplesPerSecond
             figures["w5.\(workload.id.lowercased()).slowdown"] = slowdown
         }
+    }
+
+    /// How fast the secure Gaussian generator fills a W4-sized gradient (235,146 values).
+    func printNoiseSpeed() throws {
+        var tensor = Tensor<Float>.zeros([235_146])
+        let single = try GaussianNoise.secure()
+        let one = BLASDiagnostics.medianSeconds(warmup: 5, repetitions: 51) { single.addNoise(to: &tensor, standardDeviation: 1) }
+        let parallel = try ParallelGaussianNoise(GaussianNoise.secure(), count: 2)
+        let two = BLASDiagnostics.medianSeconds(warmup: 5, repetitions: 51) { parallel.addNoise(to: &tensor, standardDeviation: 1) }
+        print(String(format: "noise: %.2f ns per secure normal (one stream), %.2f ns with two streams in parallel; %.3f ms per W4 step",
+                     one / 235_146 * 1e9, two / 235_146 * 1e9, two * 1e3))
+        figures["noise.ns_per_normal"] = one / 235_146 * 1e9
+        figures["noise.ns_per_normal_two_streams"] = two / 235_146 * 1e9
     }
 
     private func row(_ result: GEMMBenchmark.Result) -> String {

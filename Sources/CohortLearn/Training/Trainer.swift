@@ -29,7 +29,7 @@ public struct Trainer: Sendable {
         let rate = Double(batchSize) / Double(n)
         let sampler = privacy == nil ? nil : PoissonSampler(rowCount: n, rate: rate)
         let stepsPerEpoch = Int((Double(n) / Double(batchSize)).rounded(.up))
-        let totalSteps = stepsPerEpoch * options.epochs
+        let totalSteps = Swift.min(stepsPerEpoch * options.epochs, options.maximumSteps ?? Int.max)
         // A Poisson batch exceeds its mean rarely; the workspace grows if one does.
         var step = TrainingStep(network: network, capacity: batchSize)
         var optimizer = options.optimizer.makeOptimizer(for: network.parameters)
@@ -69,7 +69,7 @@ public struct Trainer: Sendable {
                     let result = step.privateStep(
                         &network, optimizer: &optimizer, loss: loss, data: training, rows: batch[...],
                         options: privacy, expectedBatchSize: rate * Double(n), noise: parallelNoise,
-                        learningRate: learningRate, generator: &generator)
+                        learningRate: learningRate, proximal: options.proximal, generator: &generator)
                     lossSum += result.loss
                     clipped += result.clipped
                 } else {
@@ -77,10 +77,11 @@ public struct Trainer: Sendable {
                     let rows = order[lower..<Swift.min(lower + batchSize, n)]
                     lossSum += step.plainStep(
                         &network, optimizer: &optimizer, loss: loss, data: training, rows: rows,
-                        learningRate: learningRate, generator: &generator)
+                        learningRate: learningRate, proximal: options.proximal, generator: &generator)
                 }
                 examples += step.workspace.batchSize
                 stepsTaken += 1
+                if let limit = options.maximumSteps, stepsTaken >= limit { break }
             }
             let seconds = BLASDiagnostics.now() - start
             var record = EpochRecord(
@@ -95,6 +96,7 @@ public struct Trainer: Sendable {
             }
             history.append(record)
             progress?(record)
+            if let limit = options.maximumSteps, stepsTaken >= limit { break }
             guard let patience = options.earlyStoppingPatience, privacy == nil,
                   let validationLoss = record.validationLoss else { continue }
             if let current = best, validationLoss >= current.loss {

@@ -36,6 +36,16 @@ public struct DPSGDOptions: Sendable, Equatable, Codable {
     }
 }
 
+/// The anchor and weight of FedProx's proximal term.
+public struct ProximalTerm: Sendable, Equatable {
+    public var anchor: NamedTensors
+    public var mu: Float
+    public init(anchor: NamedTensors, mu: Float) {
+        self.anchor = anchor
+        self.mu = mu
+    }
+}
+
 /// How many BLAS threads training uses.
 public enum BLASThreadPolicy: Sendable, Equatable {
     /// Leave the process setting alone.
@@ -63,12 +73,19 @@ public struct TrainingOptions: Sendable, Equatable {
     /// DP-SGD, or nil for plain training.
     public var privacy: DPSGDOptions?
     public var blasThreads: BLASThreadPolicy
+    /// FedProx's proximal term (Li et al., "Federated Optimization in Heterogeneous
+    /// Networks", MLSys 2020, Eq. 2): the local loss gains (μ/2)‖w − anchor‖², so the
+    /// gradient gains μ(w − anchor); nil for none.
+    public var proximal: ProximalTerm?
+    /// Stop after this many optimiser steps in all (federated local work counted in
+    /// steps rather than epochs); nil for no limit.
+    public var maximumSteps: Int?
 
     public init(
         epochs: Int = 30, batchSize: Int = 64, learningRate: Float = 0.05,
         optimizer: OptimizerConfiguration = .sgd(momentum: 0.9), schedule: LearningRateSchedule = .constant,
         earlyStoppingPatience: Int? = nil, seed: UInt64 = 0, privacy: DPSGDOptions? = nil,
-        blasThreads: BLASThreadPolicy = .automatic
+        blasThreads: BLASThreadPolicy = .automatic, proximal: ProximalTerm? = nil, maximumSteps: Int? = nil
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -79,6 +96,8 @@ public struct TrainingOptions: Sendable, Equatable {
         self.seed = seed
         self.privacy = privacy
         self.blasThreads = blasThreads
+        self.proximal = proximal
+        self.maximumSteps = maximumSteps
     }
 
     /// Checks the values; the message names the option.
@@ -100,6 +119,10 @@ public struct TrainingOptions: Sendable, Equatable {
             }
         }
         if case .fixed(let n) = blasThreads, n < 1 { throw TrainingError("BLAS threads must be at least 1, got \(n)") }
+        if let proximal, !(proximal.mu >= 0 && proximal.mu.isFinite) {
+            throw TrainingError("proximal μ must be ≥ 0, got \(proximal.mu)")
+        }
+        if let maximumSteps, maximumSteps < 1 { throw TrainingError("maximum steps must be at least 1, got \(maximumSteps)") }
     }
 }
 

@@ -41,10 +41,11 @@ struct TrainingStep {
     /// A plain minibatch step; returns Σᵢ ℓᵢ over the batch.
     mutating func plainStep<G: RandomNumberGenerator>(
         _ network: inout Network, optimizer: inout Optimizer, loss: Loss, data: LabeledData,
-        rows: ArraySlice<Int>, learningRate: Float, generator: inout G
+        rows: ArraySlice<Int>, learningRate: Float, proximal: ProximalTerm? = nil, generator: inout G
     ) -> Double {
         let total = computeGradient(&network, loss: loss, data: data, rows: rows, generator: &generator)
         addL2(network)
+        addProximal(network, proximal)
         optimizer.update(&network.parameters, along: gradient, learningRate: learningRate)
         return total
     }
@@ -55,7 +56,7 @@ struct TrainingStep {
     mutating func privateStep<G: RandomNumberGenerator>(
         _ network: inout Network, optimizer: inout Optimizer, loss: Loss, data: LabeledData,
         rows: ArraySlice<Int>, options: DPSGDOptions, expectedBatchSize: Double, noise: ParallelGaussianNoise,
-        learningRate: Float, generator: inout G
+        learningRate: Float, proximal: ProximalTerm? = nil, generator: inout G
     ) -> (loss: Double, clipped: Int) {
         let total = forwardAndLoss(network, loss: loss, data: data, rows: rows, generator: &generator)
         let clipped = network.backwardClipped(&workspace, into: &gradient, clipNorm: options.clipNorm)
@@ -68,8 +69,22 @@ struct TrainingStep {
             }
         }
         addL2(network)
+        addProximal(network, proximal)
         optimizer.update(&network.parameters, along: gradient, learningRate: learningRate)
         return (total, clipped)
+    }
+
+    /// gradient += μ(θ − anchor): FedProx's proximal term (Li et al. 2020, Eq. 2).
+    mutating func addProximal(_ network: Network, _ proximal: ProximalTerm?) {
+        guard let proximal, proximal.mu > 0 else { return }
+        precondition(proximal.anchor.hasSameLayout(as: network.parameters), "proximal anchor layout does not match the model")
+        for index in 0..<gradient.count {
+            let theta = network.parameters.tensors[index], anchor = proximal.anchor.tensors[index]
+            gradient.withTensor(at: index) { g in
+                g.add(theta, scaledBy: proximal.mu)
+                g.add(anchor, scaledBy: -proximal.mu)
+            }
+        }
     }
 
     /// gradient_W += λ·W for every weight (not bias): the gradient of (λ/2)‖W‖².

@@ -1,0 +1,161 @@
+import CohortData
+import CohortLearn
+import CohortPrivacy
+import CohortTensor
+import Foundation
+
+/// A site of a simulated federation: its CSV rows stay inside this actor, as they stay
+/// inside a hospital. It splits off a stratified holdout for evaluation, trains locally
+/// from the global model, and clips (and, for the site unit, noises) its delta before
+/// returning it. For the record unit it runs DP-SGD and keeps its own privacy ledger.
+public actor InMemorySite: SiteConnection {
+    public nonisolated let name: String
+    private let table: CSVTable
+    private let holdoutFraction: Double
+    private let seed: UInt64
+    private var parts: (schema: Schema, train: ValidatedTable, holdout: ValidatedTable)?
+    private var encoded: (statistics: PreprocessingStatistics, train: DesignMatrix, holdout: DesignMatrix)?
+    /// The site's ledger for the record unit: every local step it ever ran for a run.
+    public private(set) var ledger: PrivacyLedger
+    private var noise: GaussianNoise?
+
+    /// A site holding `table`; `holdoutFraction` of its rows (stratified) are kept for evaluation.
+    public init(name: String, table: CSVTable, holdoutFraction: Double = 0.2, seed: UInt64 = 0) {
+        self.name = name
+        self.table = table
+        self.holdoutFraction = holdoutFraction
+        self.seed = seed
+        self.ledger = PrivacyLedger(unit: .record, site: name)
+    }
+
+    /// The training and holdout rows under `schema` (validated and split once).
+    private func split(schema: Schema) throws -> (train: ValidatedTable, holdout: ValidatedTable) {
+        if let parts, parts.schema == schema { return (parts.train, parts.holdout) }
+        let validated = try schema.validate(table)
+        var generator = SeededGenerator(seed: seed)
+        let pieces = try validated.split(SplitFractions(train: 1 - holdoutFraction, validation: 0, test: holdoutFraction),
+                                         using: &generator)
+        parts = (schema, pieces.train, pieces.test)
+        encoded = nil
+        return (pieces.train, pieces.test)
+    }
+
+    private func encodedData(_ statistics: PreprocessingStatistics) throws -> (train: DesignMatrix, holdout: DesignMatrix) {
+        if let encoded, encoded.statistics == statistics { return (encoded.train, encoded.holdout) }
+        guard let parts else { throw SiteError(.data, site: name, "asked to train before the preprocessing round") }
+        let train = try statistics.apply(to: parts.train)
+        let holdout = try statistics.apply(to: parts.holdout)
+        encoded = (statistics, train, holdout)
+        return (train, holdout)
+    }
+
+    public func aggregates(schema: Schema) async throws -> FeatureAggregates {
+        FeatureAggregates(try split(schema: schema).train)
+    }
+
+    /// The network of `task` holding the task's global weights.
+    private static func network(for task: TrainingTask) -> Network {
+        var generator = SeededGenerator(seed: 0)
+        var network = Network(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth,
+                              using: &generator)
+        network.parameters = NamedTensors(flat: task.global, like: network.parameters)
+        return network
+    }
+
+    public func train(_ task: TrainingTask) async throws -> SiteUpdate {
+        let data = try encodedData(task.preprocessing).train
+        guard data.rowCount > 0 else { throw SiteError(.data, site: name, "no training rows") }
+        var network = Self.network(for: task)
+        let global = network.parameters
+        let batchSize = min(task.local.batchSize, data.rowCount)
+        let privacy = task.privacy
+        var dpOptions: DPSGDOptions?
+        var charge: PrivacyCharge?
+        if privacy.unit == .record {
+            dpOptions = DPSGDOptions(clipNorm: privacy.exampleClipNorm, noiseMultiplier: privacy.noiseMultiplier)
+            let stepsPerEpoch = (data.rowCount + batchSize - 1) / batchSize
+            let steps = task.local.steps ?? stepsPerEpoch * task.local.epochs
+            charge = try PrivacyCharge(
+                id: "\(task.runID)/round-\(task.round)", label: "round \(task.round)",
+                samplingRate: Double(batchSize) / Double(data.rowCount), noiseMultiplier: privacy.noiseMultiplier, steps: steps)
+            if let budget = privacy.siteBudgetEpsilon, let charge, !ledger.contains(chargeID: charge.id) {
+                let after = ledger.epsilon(afterCharging: charge, delta: privacy.delta).epsilon
+                if after > budget {
+                    throw SiteError(.budgetExhausted, site: name,
+                                    String(format: "round %d would bring its ε to %.3f, over its budget %.3f (δ = %g)",
+                                           task.round, after, budget, privacy.delta))
+                }
+            }
+        }
+        let options = TrainingOptions(
+            epochs: task.local.steps == nil ? task.local.epochs : Int.max / 2, batchSize: batchSize,
+            learningRate: task.local.learningRate, optimizer: task.local.optimizer,
+            seed: task.seed ^ stableHash(name), privacy: dpOptions, blasThreads: .unchanged,
+            proximal: task.local.proximalMu > 0 ? ProximalTerm(anchor: global, mu: task.local.proximalMu) : nil,
+            maximumSteps: task.local.steps)
+        let result: TrainingResult
+        do {
+            result = try Trainer(options: options).train(
+                &network, loss: task.loss, training: LabeledData(features: data.features, labels: data.labels),
+                noise: privacy.unit == .record ? try noiseSource(privacy) : nil)
+        } catch {
+            throw SiteError(.failed, site: name, "local training failed: \(error)")
+        }
+        var delta = network.parameters.flattened()
+        let start = task.global
+        for i in delta.indices { delta[i] -= start[i] }
+        if let bound = privacy.deltaClipNorm { clip(&delta, toNorm: bound) }
+        if privacy.unit == .site, let bound = privacy.deltaClipNorm, privacy.noiseMultiplier > 0 {
+            var tensor = Tensor<Float>(delta)
+            try noiseSource(privacy).addNoise(to: &tensor, standardDeviation: privacy.noiseMultiplier * Double(bound))
+            delta = tensor.scalars
+        }
+        var siteEpsilon: Double?
+        if let charge {
+            _ = try ledger.charge(charge)
+            siteEpsilon = ledger.epsilon(delta: privacy.delta).epsilon
+        }
+        let lossSum = result.history.reduce(0.0) { $0 + $1.trainingLoss * Double($1.examples) }
+        let examples = result.history.reduce(0) { $0 + $1.examples }
+        return SiteUpdate(delta: delta, records: data.rowCount, steps: result.steps,
+                          trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan, siteEpsilon: siteEpsilon)
+    }
+
+    /// The site's noise stream: seeded (simulation) or secure, created once.
+    private func noiseSource(_ privacy: TaskPrivacy) throws -> GaussianNoise {
+        if let noise { return noise }
+        let made = try privacy.noiseSeed.map { GaussianNoise.seeded($0 ^ stableHash(name)) } ?? GaussianNoise.secure()
+        noise = made
+        return made
+    }
+
+    public func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation {
+        let holdout = try encodedData(task.preprocessing).holdout
+        let network = Self.network(for: task)
+        let logits = network.predictLogits(holdout.features)
+        var gradient = Tensor<Float>.zeros(logits.shape)
+        let lossSum = task.loss.evaluate(logits: logits, labels: holdout.labels[...], gradient: &gradient)
+        let predicted = Evaluation.predictedClasses(logits: logits, loss: task.loss)
+        let correct = zip(predicted, holdout.labels).filter { $0 == $1 }.count
+        if task.outputWidth == 1 {
+            var histogram = ScoreHistogram()
+            for (i, label) in holdout.labels.enumerated() {
+                histogram.add(score: Double(1 / (1 + exp(-logits.scalars[i]))), label: label)
+            }
+            return SiteEvaluation(records: holdout.rowCount, lossSum: lossSum, correct: correct, histogram: histogram, confusion: nil)
+        }
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: task.outputWidth), count: task.outputWidth)
+        for (truth, guess) in zip(holdout.labels, predicted) { confusion[truth][guess] += 1 }
+        return SiteEvaluation(records: holdout.rowCount, lossSum: lossSum, correct: correct, histogram: nil, confusion: confusion)
+    }
+}
+
+/// FNV-1a of a string: a stable per-site seed offset (Swift's hashValue changes per run).
+func stableHash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash = hash &* 0x100_0000_01b3
+    }
+    return hash
+}

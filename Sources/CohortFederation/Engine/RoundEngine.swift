@@ -1,0 +1,264 @@
+import CohortData
+import CohortLearn
+import CohortPrivacy
+import CohortTensor
+import Foundation
+
+/// Runs federated rounds over any transport: shared preprocessing, sampling, fan-out with a
+/// deadline, validation of every update, streaming aggregation, the strategy's step,
+/// privacy ledgers and federated evaluation.
+public struct RoundEngine: Sendable {
+    public let configuration: FederationConfiguration
+    public private(set) var strategy: any FederatedStrategy
+    /// The run's ledger for the site unit (q = sampled / all sites, one step per round).
+    public private(set) var runLedger = PrivacyLedger(unit: .site)
+
+    public init(configuration: FederationConfiguration, strategy: any FederatedStrategy) {
+        self.configuration = configuration
+        self.strategy = strategy
+    }
+
+    /// The outcome of a run.
+    public struct Result: Sendable {
+        public var model: TrainedModel
+        public var history: [RoundRecord]
+        /// Why the run ended before its last round, if it did (a budget).
+        public var stoppedEarly: String?
+    }
+
+    /// Runs all rounds against `sites`; `progress` sees each round's record as it ends.
+    public mutating func run(
+        sites: [any SiteConnection], progress: @Sendable (RoundRecord) -> Void = { _ in }
+    ) async throws -> Result {
+        let config = configuration
+        guard !sites.isEmpty else { throw FederationError("no sites") }
+        guard Set(sites.map(\.name)).count == sites.count else { throw FederationError("two sites share a name") }
+        guard config.sampling.minimum <= sites.count else {
+            throw FederationError("sampling.minimum is \(config.sampling.minimum) but there are only \(sites.count) sites")
+        }
+
+        // Shared preprocessing from pooled aggregates (released outside ε: counts, sums, levels).
+        let statistics = try await Self.sharedPreprocessing(schema: config.schema, sites: sites)
+        let classes = config.schema.label.classes
+        let loss = Loss.forClassification(classCount: classes.count)
+        let outputWidth = loss.outputWidth(classCount: classes.count)
+        var generator = SeededGenerator(seed: config.seed)
+        var network = Network(definition: config.definition, inputWidth: statistics.encodedFeatureCount,
+                              outputWidth: outputWidth, using: &generator)
+        var global = network.parameters.flattened()
+        let parameterCount = global.count
+
+        var history = [RoundRecord]()
+        var stoppedEarly: String?
+        var siteEpsilons = [String: Double]()
+        for round in 1...config.rounds {
+            let start = BLASDiagnostics.now()
+            var sampler = SeededGenerator(seed: config.seed &+ UInt64(round) &* 0x9E37_79B9)
+            let sampled = Array(sites.shuffled(using: &sampler).prefix(config.sampling.count(of: sites.count)))
+                .sorted { $0.name < $1.name }
+
+            // Site unit: the run ledger must afford this round before anything is sent.
+            var roundCharge: PrivacyCharge?
+            if config.privacy.unit == .site {
+                let charge = try PrivacyCharge(
+                    id: "\(config.runID)/round-\(round)", label: "round \(round)",
+                    samplingRate: Double(sampled.count) / Double(sites.count),
+                    noiseMultiplier: config.privacy.noiseMultiplier, steps: 1)
+                if let budget = config.runBudgetEpsilon,
+                   runLedger.epsilon(afterCharging: charge, delta: config.privacy.delta).epsilon > budget {
+                    stoppedEarly = String(format: "stopped before round %d: the run's budget ε = %g (δ = %g, per site) would be exceeded",
+                                          round, budget, config.privacy.delta)
+                    break
+                }
+                roundCharge = charge
+            }
+
+            let task = TrainingTask(
+                runID: config.runID, round: round, definition: config.definition, loss: loss,
+                inputWidth: network.inputWidth, outputWidth: outputWidth, global: global, preprocessing: statistics,
+                local: LocalWork(epochs: config.local.epochs, steps: config.local.steps, batchSize: config.local.batchSize,
+                                 optimizer: config.local.optimizer, learningRate: config.local.learningRate,
+                                 proximalMu: Float(strategy.proximalMu) > 0 ? Float(strategy.proximalMu) : config.local.proximalMu),
+                privacy: config.privacy, seed: config.seed &+ UInt64(round))
+            var accumulator = strategy.makeAccumulator(parameterCount: parameterCount)
+            var dropped = [String: String]()
+            var answered = [String]()
+            var lossSum = 0.0, lossWeight = 0.0
+            var budgetRefusal: String?
+            for outcome in await Self.fanOut(sampled, deadline: config.deadlineSeconds, { try await $0.train(task) }) {
+                switch outcome.result {
+                case .failure(let error):
+                    dropped[outcome.site] = "\(error)"
+                    if let siteError = error as? SiteError, siteError.code == .budgetExhausted {
+                        budgetRefusal = "\(siteError)"
+                    }
+                case .success(let update):
+                    if let problem = Self.problem(with: update, parameterCount: parameterCount, privacy: config.privacy) {
+                        dropped[outcome.site] = problem
+                        continue
+                    }
+                    do {
+                        try accumulator.add(update.delta, records: update.records)
+                    } catch {
+                        dropped[outcome.site] = "\(error)"
+                        continue
+                    }
+                    answered.append(outcome.site)
+                    if update.trainingLoss.isFinite {
+                        lossSum += update.trainingLoss * Double(update.records)
+                        lossWeight += Double(update.records)
+                    }
+                    if let epsilon = update.siteEpsilon { siteEpsilons[outcome.site] = epsilon }
+                }
+            }
+            if let budgetRefusal, answered.count < config.sampling.minimum {
+                stoppedEarly = "stopped at round \(round): \(budgetRefusal)"
+                break
+            }
+            guard answered.count >= config.sampling.minimum else {
+                let reasons = dropped.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
+                throw FederationError("round \(round): \(answered.count) of \(sampled.count) sites answered, "
+                                      + "the minimum is \(config.sampling.minimum) (\(reasons))")
+            }
+            try strategy.apply(accumulator, to: &global)
+            if let roundCharge { _ = try runLedger.charge(roundCharge) }
+
+            var record = RoundRecord(
+                round: round, sampled: sampled.map(\.name), answered: answered.sorted(), dropped: dropped,
+                trainingLoss: lossWeight > 0 ? lossSum / lossWeight : nil, evaluationLoss: nil, accuracy: nil, auroc: nil,
+                evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
+                bytesSent: 4 * parameterCount * sampled.count, bytesReceived: 4 * parameterCount * answered.count)
+            if config.privacy.unit == .site { record.epsilon["run"] = runLedger.epsilon(delta: config.privacy.delta).epsilon }
+            if config.privacy.unit == .record { record.epsilon = siteEpsilons }
+            if round % max(config.evaluateEvery, 1) == 0 || round == config.rounds {
+                var evaluationTask = task
+                evaluationTask.global = global
+                try await evaluate(evaluationTask, sites: sites, into: &record)
+            }
+            record.seconds = BLASDiagnostics.now() - start
+            history.append(record)
+            progress(record)
+        }
+        network.parameters = NamedTensors(flat: global, like: network.parameters)
+        let model = TrainedModel(
+            network: network,
+            task: .init(loss: loss, classes: classes, inputWidth: network.inputWidth, outputWidth: outputWidth,
+                        featureNames: statistics.encodedFeatureNames),
+            schema: config.schema, preprocessing: statistics,
+            provenance: .init(createdBy: "cohort federation \(config.runID)", trainingData: sites.map(\.name).joined(separator: ", "),
+                              epochs: history.count, privacy: privacyStatement(siteEpsilons: siteEpsilons),
+                              notes: ["strategy": strategy.name, "rounds": "\(history.count)"]))
+        return Result(model: model, history: history, stoppedEarly: stoppedEarly)
+    }
+
+    /// One line saying what ε covers for this run.
+    func privacyStatement(siteEpsilons: [String: Double]) -> String? {
+        let privacy = configuration.privacy
+        switch privacy.unit {
+        case .none:
+            return nil
+        case .site:
+            let epsilon = runLedger.epsilon(delta: privacy.delta).epsilon
+            return String(format: "ε = %.3f, δ = %g, per site (DP-FedAvg: deltas clipped to %g, noise σ = %g)",
+                          epsilon, privacy.delta, Double(privacy.deltaClipNorm ?? 0), privacy.noiseMultiplier)
+        case .record:
+            let worst = siteEpsilons.values.max() ?? 0
+            return String(format: "ε ≤ %.3f, δ = %g, per patient record at each site (DP-SGD, σ = %g, C = %g); per site: %@",
+                          worst, privacy.delta, privacy.noiseMultiplier, Double(privacy.exampleClipNorm),
+                          siteEpsilons.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
+        }
+    }
+
+    /// Why an update cannot be used, or nil: wrong size, non-finite values, or a norm
+    /// beyond what the task's clipping (plus, for the site unit, its noise) allows.
+    static func problem(with update: SiteUpdate, parameterCount: Int, privacy: TaskPrivacy) -> String? {
+        guard update.delta.count == parameterCount else {
+            return "update has \(update.delta.count) values, the model has \(parameterCount)"
+        }
+        guard update.delta.allSatisfy(\.isFinite) else { return "update holds NaN or infinite values" }
+        guard update.records >= 0 else { return "update claims \(update.records) records" }
+        if let bound = privacy.deltaClipNorm {
+            let norm = l2Norm(update.delta)
+            // Noise of std σC per coordinate adds about σC·√d to the norm; allow 6σ of slack
+            // on top of that (its standard deviation is about σC/√2).
+            let allowance = privacy.unit == .site
+                ? Double(bound) * privacy.noiseMultiplier * (Double(parameterCount).squareRoot() + 6) : 0
+            if norm > Double(bound) * (1 + 1e-4) + allowance {
+                return String(format: "update norm %.4g exceeds the clip bound %.4g", norm, Double(bound) + allowance)
+            }
+        }
+        return nil
+    }
+
+    /// Runs `work` on every site concurrently; a site still busy `deadline` seconds in is
+    /// reported as having missed it.
+    static func fanOut<T: Sendable>(
+        _ sites: [any SiteConnection], deadline: Double?, _ work: @escaping @Sendable (any SiteConnection) async throws -> T
+    ) async -> [(site: String, result: Swift.Result<T, any Error>)] {
+        await withTaskGroup(of: (String, Swift.Result<T, any Error>)?.self) { group in
+            for site in sites {
+                group.addTask {
+                    do { return (site.name, .success(try await work(site))) } catch { return (site.name, .failure(error)) }
+                }
+            }
+            if let deadline {
+                group.addTask {
+                    try? await Task.sleep(nanoseconds: UInt64(deadline * 1e9))
+                    return nil
+                }
+            }
+            var results = [(site: String, result: Swift.Result<T, any Error>)]()
+            while let next = await group.next() {
+                guard let (name, result) = next else {
+                    group.cancelAll()
+                    break
+                }
+                results.append((name, result))
+                if results.count == sites.count { group.cancelAll(); break }
+            }
+            let finished = Set(results.map(\.site))
+            for site in sites where !finished.contains(site.name) {
+                results.append((site.name, .failure(FederationError(String(format: "missed the round's deadline of %g s", deadline ?? 0)))))
+            }
+            return results
+        }
+    }
+
+    /// Pools the sites' holdout evaluations into the round record.
+    func evaluate(_ task: TrainingTask, sites: [any SiteConnection], into record: inout RoundRecord) async throws {
+        var records = 0, correct = 0
+        var lossSum = 0.0
+        var pooled: ScoreHistogram?
+        var perSite = [String: RoundRecord.SiteMetrics]()
+        for outcome in await Self.fanOut(sites, deadline: configuration.deadlineSeconds, { try await $0.evaluate(task) }) {
+            guard case .success(let evaluation) = outcome.result else { continue }
+            records += evaluation.records
+            correct += evaluation.correct
+            lossSum += evaluation.lossSum
+            if let histogram = evaluation.histogram { pooled = pooled.map { $0.merging(histogram) } ?? histogram }
+            if evaluation.records >= configuration.minimumEvaluationRecords {
+                perSite[outcome.site] = .init(
+                    records: evaluation.records, accuracy: Double(evaluation.correct) / Double(max(evaluation.records, 1)),
+                    auroc: evaluation.histogram?.auroc().doubleValue)
+            }
+        }
+        guard records > 0 else { return }
+        record.evaluationRecords = records
+        record.evaluationLoss = lossSum / Double(records)
+        record.accuracy = Double(correct) / Double(records)
+        record.auroc = pooled?.auroc().doubleValue
+        record.perSite = perSite
+    }
+
+    /// Merged per-site aggregates → one set of statistics every site applies.
+    static func sharedPreprocessing(schema: Schema, sites: [any SiteConnection]) async throws -> PreprocessingStatistics {
+        var merged = FeatureAggregates(schema: schema)
+        for outcome in await fanOut(sites, deadline: nil, { try await $0.aggregates(schema: schema) }) {
+            switch outcome.result {
+            case .success(let aggregates): try merged.merge(aggregates)
+            case .failure(let error): throw FederationError("preprocessing: site \(outcome.site) failed: \(error)")
+            }
+        }
+        return try PreprocessingStatistics(schema: schema, aggregates: merged)
+    }
+}

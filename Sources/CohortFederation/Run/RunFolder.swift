@@ -1,0 +1,83 @@
+import CohortLearn
+import Foundation
+
+/// The folder a run writes: the global model, one JSON line per round, a report, and a
+/// summary. `metrics.jsonl` is appended and flushed after every round, so a crash loses
+/// at most the round in progress.
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public var modelURL: URL { url.appendingPathComponent("model.safetensors") }
+    public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var reportURL: URL { url.appendingPathComponent("report.html") }
+    public var summaryURL: URL { url.appendingPathComponent("summary.json") }
+
+    /// Creates the folder (and its parents); an existing `metrics.jsonl` is replaced.
+    public init(url: URL) throws {
+        self.url = url
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        try Data().write(to: metricsURL)
+    }
+
+    /// Appends one round's record to `metrics.jsonl`.
+    public func append(_ record: RoundRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(record)
+        line.append(UInt8(ascii: "\n"))
+        let handle = try FileHandle(forWritingTo: metricsURL)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: line)
+        try handle.synchronize()
+    }
+
+    /// Writes the model, the report and the summary at the end of a run.
+    public func finish(_ result: RoundEngine.Result, summary: RunSummary) throws {
+        try result.model.write(to: modelURL)
+        try Data(RunReport.html(result, summary: summary).utf8).write(to: reportURL, options: .atomic)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(summary).write(to: summaryURL, options: .atomic)
+    }
+}
+
+/// The summary `cohort simulate --json` prints as its last line and writes to `summary.json`.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public struct Metrics: Sendable, Codable, Equatable {
+        public var auroc: Double?
+        public var accuracy: Double?
+    }
+
+    public var rounds: Int
+    public var metrics: Metrics
+    /// The run's ε (site unit) or the largest site ε (record unit); nil without DP.
+    public var epsilon: Double?
+    public var delta: Double?
+    /// What ε covers, in one line.
+    public var privacy: String?
+    /// What was released outside ε.
+    public var releasedOutsideEpsilon: [String]
+    public var noise: String?
+    public var stoppedEarly: String?
+    public var run_dir: String
+
+    public init(result: RoundEngine.Result, configuration: FederationConfiguration, runDirectory: String) {
+        rounds = result.history.count
+        let last = result.history.last { $0.accuracy != nil }
+        metrics = Metrics(auroc: last?.auroc, accuracy: last?.accuracy)
+        let epsilons = result.history.last?.epsilon ?? [:]
+        epsilon = configuration.privacy.unit == .none ? nil : (epsilons["run"] ?? epsilons.values.max())
+        delta = configuration.privacy.unit == .none ? nil : configuration.privacy.delta
+        privacy = result.model.provenance.privacy
+        releasedOutsideEpsilon = [
+            "preprocessing statistics (per-feature counts, means, variances, category levels) pooled before round 1",
+            "records per site (for weighting)",
+            "evaluation counts and score histograms per site",
+        ]
+        noise = configuration.privacy.unit == .none ? nil
+            : (configuration.privacy.noiseSeed == nil ? "secure (AES-CTR keyed by getrandom)" : "seeded: simulation only, not private")
+        stoppedEarly = result.stoppedEarly
+        run_dir = runDirectory
+    }
+}
