@@ -53,6 +53,7 @@ let package = Package(
                 "CohortData",
                 "CohortLearn",
                 "CohortPrivacy",
+                "CohortFederation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,20 +3,23 @@ import CohortTensor
 
 /// The `cohort` command: federated training across hospitals without moving patient data.
 @main
-struct Cohort: ParsableCommand {
+struct Cohort: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cohort",
         abstract: "Federated learning for hospitals: train together, keep every record at home.",
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, Doctor.self])
+        subcommands: [Simulate.self, Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, Doctor.self])
 
-    static func main() {
+    static func main() async {
         // Before any BLAS work: fix a fallback OpenBLAS kernel (may re-execute this process).
         BLASRuntime.start()
-        var command: ParsableCommand
         do {
-            command = try parseAsRoot()
-            try command.run()
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

@@ -1,5 +1,6 @@
 import CohortPrivacy
 import Foundation
+import Synchronization
 
 /// Where the built-in model definitions (`Models/`) are.
 enum ModelsDirectory {
@@ -24,10 +25,10 @@ enum ModelsDirectory {
 
 /// A progress line on standard error: rewritten in place on a terminal, one line per
 /// update otherwise (so logs stay readable).
-final class ProgressLine {
+final class ProgressLine: Sendable {
     private let enabled: Bool
     private let interactive: Bool
-    private var lastLength = 0
+    private let lastLength = Mutex(0)
 
     init(enabled: Bool = true) {
         self.enabled = enabled
@@ -42,18 +43,23 @@ final class ProgressLine {
     func update(_ text: String) {
         guard enabled else { return }
         if interactive {
-            let padding = max(0, lastLength - text.count)
-            write("\r" + text + String(repeating: " ", count: padding))
-            lastLength = text.count
+            let previous = lastLength.withLock { length in
+                defer { length = text.count }
+                return length
+            }
+            write("\r" + text + String(repeating: " ", count: max(0, previous - text.count)))
         } else {
             write(text + "\n")
         }
     }
 
     func finish() {
-        guard enabled, interactive, lastLength > 0 else { return }
-        write("\n")
-        lastLength = 0
+        guard enabled, interactive else { return }
+        let previous = lastLength.withLock { length in
+            defer { length = 0 }
+            return length
+        }
+        if previous > 0 { write("\n") }
     }
 
     private func write(_ text: String) {

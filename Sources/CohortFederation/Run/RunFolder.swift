@@ -70,7 +70,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         epsilon = configuration.privacy.unit == .none ? nil : (epsilons["run"] ?? epsilons.values.max())
         delta = configuration.privacy.unit == .none ? nil : configuration.privacy.delta
         privacy = result.model.provenance.privacy
-        releasedOutsideEpsilon = [
+        releasedOutsideEpsilon = configuration.privacy.unit == .none ? [] : [
             "preprocessing statistics (per-feature counts, means, variances, category levels) pooled before round 1",
             "records per site (for weighting)",
             "evaluation counts and score histograms per site",
