@@ -61,7 +61,7 @@ let package = Package(
         // same buffers, so this target imports CBLAS directly: it measures, it ships nothing.
         .executableTarget(
             name: "cohort-bench",
-            dependencies: ["CohortTensor", "CohortLearn", "CBLAS"]
+            dependencies: ["CohortTensor", "CohortData", "CohortLearn", "CohortFederation", "CBLAS"]
         ),
         .testTarget(name: "CohortTensorTests", dependencies: ["CohortTensor"]),
         .testTarget(name: "CohortDataTests", dependencies: ["CohortData"]),

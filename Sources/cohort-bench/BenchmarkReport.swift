@@ -86,6 +86,10 @@ final class BenchmarkReport {
         }
     }
 
+    func runRounds() {
+        RoundBenchmark.run(figures: &figures)
+    }
+
     /// How fast the secure Gaussian generator fills a W4-sized gradient (235,146 values).
     func printNoiseSpeed() throws {
         var tensor = Tensor<Float>.zeros([235_146])

@@ -15,6 +15,7 @@ struct BenchmarkOptions {
     var jsonPath: String?
     var trainingOnly = false
     var only: String?
+    var w6Child: (sites: Int, parameters: Int)?
 
     init(_ arguments: [String]) {
         var rest = arguments
@@ -34,9 +35,14 @@ struct BenchmarkOptions {
         jsonPath = option("--json")
         trainingOnly = flag("--training-only")
         only = option("--only")
+        if let index = rest.firstIndex(of: "--w6-child"), index + 2 < rest.count,
+           let sites = Int(rest[index + 1]), let parameters = Int(rest[index + 2]) {
+            w6Child = (sites, parameters)
+            rest.removeSubrange(index...(index + 2))
+        }
         if !rest.isEmpty {
             FileHandle.standardError.write(Data(
-                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--training-only] [--only W2|W3|W4|W5-W3|W5-W4] [--json FILE]\n".utf8))
+                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--training-only] [--only W2|W3|W4|W5-W3|W5-W4|W6] [--json FILE]\n".utf8))
             exit(2)
         }
     }
@@ -50,6 +56,12 @@ let jsonPath = options.jsonPath
 let benchmark = GEMMBenchmark(repetitions: quick ? 5 : 11)
 let cores = ProcessInfo.processInfo.activeProcessorCount
 
+if let child = options.w6Child {
+    BLASRuntime.threads = 1
+    try await RoundBenchmark.child(sites: child.sites, parameters: child.parameters)
+    exit(0)
+}
+
 if childSquaresOnly {
     // Child mode: squares at all cores, as JSON on stdout.
     let results = GEMMBenchmark.squares.map { benchmark.measure($0, threads: cores) }
@@ -61,7 +73,8 @@ print("cohort-bench — OpenBLAS \(BLASRuntime.version), kernel \(BLASRuntime.co
 print("")
 let report = BenchmarkReport(benchmark: benchmark, cores: cores, quick: quick)
 if !options.trainingOnly { report.runW1() }
-try report.runTraining(only: options.only)
+if options.only != "W6" { try report.runTraining(only: options.only) }
+if options.only == nil || options.only == "W6" { report.runRounds() }
 if let jsonPath {
     try report.writeJSON(to: jsonPath)
     print("\nwrote \(jsonPath)")

@@ -136,12 +136,20 @@ public struct Trainer: Sendable {
             var step = TrainingStep(network: scratch, capacity: batchSize)
             var generator = SeededGenerator(seed: 0)
             let rows = Array(0..<batchSize)[...]
+            // Time what a step will do: under DP-SGD the single-threaded parts (norms,
+            // noise) weigh more, and idle BLAS threads spinning beside them cost more.
+            let scratchNoise = options.privacy.map { _ in try? ParallelGaussianNoise(GaussianNoise.seeded(0), count: 2) } ?? nil
             var timings = [(threads: Int, seconds: Double)]()
             for threads in [1, cores] {
                 BLASRuntime.threads = threads
                 let seconds = BLASDiagnostics.medianSeconds(warmup: 2, repetitions: 5) {
                     for _ in 0..<4 {
-                        _ = step.computeGradient(&scratch, loss: loss, data: training, rows: rows, generator: &generator)
+                        if let privacy = options.privacy, let scratchNoise {
+                            _ = step.timingPrivateGradient(&scratch, loss: loss, data: training, rows: rows,
+                                                           clipNorm: privacy.clipNorm, noise: scratchNoise, generator: &generator)
+                        } else {
+                            _ = step.computeGradient(&scratch, loss: loss, data: training, rows: rows, generator: &generator)
+                        }
                     }
                 }
                 timings.append((threads, seconds))

@@ -38,6 +38,20 @@ struct TrainingStep {
         return total
     }
 
+    /// A DP-SGD step's work without the update (for timing thread counts): clipped
+    /// gradient and noise into the scratch gradient.
+    mutating func timingPrivateGradient<G: RandomNumberGenerator>(
+        _ network: inout Network, loss: Loss, data: LabeledData, rows: ArraySlice<Int>, clipNorm: Float,
+        noise: ParallelGaussianNoise, generator: inout G
+    ) -> Double {
+        let total = forwardAndLoss(network, loss: loss, data: data, rows: rows, generator: &generator)
+        network.backwardClipped(&workspace, into: &gradient, clipNorm: clipNorm)
+        for index in 0..<gradient.count {
+            gradient.withTensor(at: index) { noise.addNoise(to: &$0, standardDeviation: 1) }
+        }
+        return total
+    }
+
     /// A plain minibatch step; returns Σᵢ ℓᵢ over the batch.
     mutating func plainStep<G: RandomNumberGenerator>(
         _ network: inout Network, optimizer: inout Optimizer, loss: Loss, data: LabeledData,
