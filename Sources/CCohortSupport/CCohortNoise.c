@@ -199,6 +199,24 @@ static inline double uniform_open_zero(cohort_noise_state *state) {
     return ((double)(next_bits(state) >> 11) + 1.0) * 0x1.0p-53;
 }
 
+// A draw from the normal tail beyond r (Marsaglia, "Generating a variable from the tail
+// of the normal distribution", Technometrics 1964), with the given sign.
+static double tail_beyond_r(cohort_noise_state *state, int negative) {
+    double a, b;
+    do {
+        a = -log(uniform_open_zero(state)) / zigR;
+        b = -log(uniform_open_zero(state));
+    } while (b + b < a * a);
+    return negative ? -(zigR + a) : zigR + a;
+}
+
+// The wedge test of layer i for a candidate x: a uniform height between f(X[i]) and
+// f(X[i+1]) falls under the curve f(x).
+static int wedge_accepts(cohort_noise_state *state, int layer, double x) {
+    double y = zigF[layer] + uniform_open_zero(state) * (zigF[layer + 1] - zigF[layer]);
+    return y < exp(-0.5 * x * x);
+}
+
 static inline double standard_normal(cohort_noise_state *state) {
     for (;;) {
         uint64_t bits = next_bits(state);
@@ -207,35 +225,18 @@ static inline double standard_normal(cohort_noise_state *state) {
         double u = (double)((int64_t)bits >> 11) * 0x1.0p-52;
         double x = u * zigX[layer];
         if (fabs(x) < zigX[layer + 1]) return x;
-        if (layer == 0) {
-            // The tail beyond r (Marsaglia, "Generating a variable from the tail of the
-            // normal distribution", Technometrics 1964).
-            double a, b;
-            do {
-                a = -log(uniform_open_zero(state)) / zigR;
-                b = -log(uniform_open_zero(state));
-            } while (b + b < a * a);
-            return u < 0 ? -(zigR + a) : zigR + a;
-        }
-        double y = zigF[layer] + uniform_open_zero(state) * (zigF[layer + 1] - zigF[layer]);
-        if (y < exp(-0.5 * x * x)) return x;
+        if (layer == 0) return tail_beyond_r(state, u < 0);
+        if (wedge_accepts(state, layer, x)) return x;
     }
 }
 
 // The rare slow path of the 32-bit draw: the tail or a wedge, for layer i and the
-// signed 24-bit value j already drawn; retries with full 64-bit draws if rejected.
+// signed 24-bit value j already drawn; a rejected candidate starts over with full
+// 64-bit draws.
 static double slow_normal32(cohort_noise_state *state, int layer, int32_t j) {
     double x = (double)j * 0x1.0p-23 * zigX[layer];
-    if (layer == 0) {
-        double a, b;
-        do {
-            a = -log(uniform_open_zero(state)) / zigR;
-            b = -log(uniform_open_zero(state));
-        } while (b + b < a * a);
-        return j < 0 ? -(zigR + a) : zigR + a;
-    }
-    double y = zigF[layer] + uniform_open_zero(state) * (zigF[layer + 1] - zigF[layer]);
-    if (y < exp(-0.5 * x * x)) return x;
+    if (layer == 0) return tail_beyond_r(state, j < 0);
+    if (wedge_accepts(state, layer, x)) return x;
     return standard_normal(state);
 }
 
