@@ -41,4 +41,23 @@ struct SimulationTests {
         #expect(epsilons.values.allSatisfy { $0 <= 3 && $0 > 2.5 }, "\(epsilons)")
         #expect((result.history.last?.auroc ?? 0) > 0.95)
     }
+
+    @Test("plan settings the engine does not implement yet are refused, not ignored")
+    func unsupportedSettingsRefused() throws {
+        let base = "name: u\nmodel: logistic-regression\nlabel: malignant\nrounds: 2\nsimulation: true\n"
+            + "data: \(EngineFixtures.csv("breast_cancer_wdbc").path)\npartition: {kind: iid, sites: 2}\n"
+        let cases = [
+            ("local: {schedule: cosine}\n", "local.schedule"),
+            ("privacy: {unit: site, clip: 1, noise_multiplier: 1, adaptive_clipping: {target_quantile: 0.5}}\n", "privacy.adaptive_clipping"),
+        ]
+        for (extra, field) in cases {
+            let plan = try Plan.parse(yaml: base + extra, source: "u.yaml")
+            do {
+                _ = try Simulation(plan: plan, modelsDirectory: Self.models, runID: "u")
+                Issue.record("accepted \(extra)")
+            } catch {
+                #expect("\(error)".contains(field), "\(error)")
+            }
+        }
+    }
 }

@@ -40,6 +40,9 @@ public struct Simulation: Sendable {
         }
         strategy = try plan.strategy.makeStrategy()
 
+        if plan.local.schedule != .constant {
+            throw FederationError("field 'local.schedule': only 'constant' is supported by the round engine yet")
+        }
         let local: LocalWork
         let batchSize = plan.local.batchSize
         switch plan.local.work {
