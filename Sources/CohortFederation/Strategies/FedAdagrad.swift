@@ -17,7 +17,7 @@
 ///
 /// Streaming: it reads only the accumulator's running sum; its state is m and v, two vectors
 /// the size of the model, saved in `StrategyState`.
-public struct FedAdagrad: FederatedStrategy, Hashable {
+public struct FedAdagrad: AdaptiveFederatedStrategy, AdaptiveServerOptimizerBacked, Hashable {
     /// η = 0.1 (Flower's default).
     public static let defaultServerLearningRate = 0.1
     /// β₁ = 0 (Flower's default: no momentum).
@@ -25,7 +25,7 @@ public struct FedAdagrad: FederatedStrategy, Hashable {
     /// τ = 1e-9 (Flower's default).
     public static let defaultTau = 1e-9
 
-    private var optimizer: AdaptiveServerOptimizer
+    var optimizer: AdaptiveServerOptimizer
     /// wₖ = records or 1 in the mean delta.
     public let weighting: Weighting
 
@@ -43,36 +43,6 @@ public struct FedAdagrad: FederatedStrategy, Hashable {
         self.weighting = weighting
     }
 
-    /// The server learning rate η.
-    public var serverLearningRate: Double { optimizer.serverLearningRate }
-    /// β₁ in mₜ = β₁·mₜ₋₁ + (1 − β₁)·Δₜ.
-    public var beta1: Double { optimizer.beta1 }
-    /// The adaptivity τ in η·m/(√v + τ).
-    public var tau: Double { optimizer.tau }
-    /// Rounds applied so far.
-    public var rounds: Int { optimizer.rounds }
-    /// m, or `nil` before the first round.
-    public var firstMoment: [Float]? { optimizer.firstMoment }
-    /// v, or `nil` before the first round.
-    public var secondMoment: [Float]? { optimizer.secondMoment }
-
     /// `"fedadagrad"`.
     public var name: String { StrategyKind.fedAdagrad.rawValue }
-
-    /// `false`: FedAdagrad streams.
-    public var needsAllUpdates: Bool { false }
-
-    /// The round count and the moments m and v.
-    public var state: StrategyState { optimizer.state(name: name) }
-
-    /// Restores the round count and moments saved by `state`.
-    public mutating func restore(_ state: StrategyState) throws(StrategyError) {
-        try optimizer.restore(state, name: name)
-    }
-
-    /// One step of Reddi et al. 2021, Algorithm 2 (FedAdagrad): m, v and x as above.
-    public mutating func apply(_ updates: DeltaAccumulator, to global: inout [Float]) throws(StrategyError) {
-        try checkRound(updates, global: global)
-        try optimizer.apply(updates, to: &global, name: name)
-    }
 }

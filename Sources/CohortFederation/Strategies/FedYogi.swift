@@ -17,7 +17,7 @@
 ///
 /// Streaming: it reads only the accumulator's running sum; its state is m and v, two vectors
 /// the size of the model, saved in `StrategyState`.
-public struct FedYogi: FederatedStrategy, Hashable {
+public struct FedYogi: AdaptiveFederatedStrategy, AdaptiveServerOptimizerBacked, Hashable {
     /// η = 0.01 (Flower's default).
     public static let defaultServerLearningRate = 0.01
     /// β₁ = 0.9.
@@ -27,7 +27,7 @@ public struct FedYogi: FederatedStrategy, Hashable {
     /// τ = 1e-3 (Flower's default).
     public static let defaultTau = 1e-3
 
-    private var optimizer: AdaptiveServerOptimizer
+    var optimizer: AdaptiveServerOptimizer
     /// wₖ = records or 1 in the mean delta.
     public let weighting: Weighting
     /// β₂ in vₜ = vₜ₋₁ − (1 − β₂)·Δₜ²·sign(vₜ₋₁ − Δₜ²).
@@ -50,36 +50,6 @@ public struct FedYogi: FederatedStrategy, Hashable {
         self.weighting = weighting
     }
 
-    /// The server learning rate η.
-    public var serverLearningRate: Double { optimizer.serverLearningRate }
-    /// β₁ in mₜ = β₁·mₜ₋₁ + (1 − β₁)·Δₜ.
-    public var beta1: Double { optimizer.beta1 }
-    /// The adaptivity τ in η·m/(√v + τ).
-    public var tau: Double { optimizer.tau }
-    /// Rounds applied so far.
-    public var rounds: Int { optimizer.rounds }
-    /// m, or `nil` before the first round.
-    public var firstMoment: [Float]? { optimizer.firstMoment }
-    /// v, or `nil` before the first round.
-    public var secondMoment: [Float]? { optimizer.secondMoment }
-
     /// `"fedyogi"`.
     public var name: String { StrategyKind.fedYogi.rawValue }
-
-    /// `false`: FedYogi streams.
-    public var needsAllUpdates: Bool { false }
-
-    /// The round count and the moments m and v.
-    public var state: StrategyState { optimizer.state(name: name) }
-
-    /// Restores the round count and moments saved by `state`.
-    public mutating func restore(_ state: StrategyState) throws(StrategyError) {
-        try optimizer.restore(state, name: name)
-    }
-
-    /// One step of Reddi et al. 2021, Algorithm 2 (FedYogi): m, v and x as above.
-    public mutating func apply(_ updates: DeltaAccumulator, to global: inout [Float]) throws(StrategyError) {
-        try checkRound(updates, global: global)
-        try optimizer.apply(updates, to: &global, name: name)
-    }
 }
