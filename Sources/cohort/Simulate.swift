@@ -45,6 +45,7 @@ struct Simulate: AsyncParsableCommand {
             if let loss = record.trainingLoss { text += String(format: "  loss %.4f", loss) }
             if let auroc = record.auroc { text += String(format: "  AUROC %.4f", auroc) }
             if let accuracy = record.accuracy { text += String(format: "  accuracy %.4f", accuracy) }
+            if let macroF1 = record.macroF1 { text += String(format: "  macro-F1 %.4f", macroF1) }
             if let epsilon = record.epsilon["run"] ?? record.epsilon.values.max() { text += String(format: "  ε %.3f", epsilon) }
             if !record.dropped.isEmpty { text += "  dropped \(record.dropped.keys.sorted().joined(separator: ","))" }
             progress.update(text)

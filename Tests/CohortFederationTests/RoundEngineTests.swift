@@ -183,4 +183,26 @@ struct RoundEngineTests {
         }
         #expect((result.history.last?.auroc ?? 0) > 0.9)
     }
+
+    @Test("multi-class: pooled accuracy and macro-F1 come from summed site confusion matrices")
+    func multiclassEvaluation() async throws {
+        let schema = try EngineFixtures.schema("fetal_health")
+        let sites = try EngineFixtures.iidSites("fetal_health", count: 3).enumerated().map {
+            InMemorySite(name: "s\($0.offset)", table: $0.element, holdoutFraction: 0.2, seed: UInt64($0.offset))
+        }
+        let configuration = FederationConfiguration(
+            runID: "multi", definition: try EngineFixtures.definition("name: m\nlayers: [{dense: 16}, relu, {dense: output}]\n"),
+            schema: schema, rounds: 10, local: LocalWork(epochs: 1, batchSize: 32, learningRate: 0.1), evaluateEvery: 10, minimumEvaluationRecords: 10)
+        var engine = RoundEngine(configuration: configuration, strategy: try FedAvg())
+        let result = try await engine.run(sites: sites)
+        let last = try #require(result.history.last)
+        #expect(last.auroc == nil)
+        let accuracy = try #require(last.accuracy), macroF1 = try #require(last.macroF1)
+        #expect(accuracy > 0.85, "accuracy \(accuracy)")
+        #expect(macroF1 > 0.6 && macroF1 <= accuracy + 0.1, "macro-F1 \(macroF1)")
+        // Pooled accuracy is the record-weighted mean of the per-site accuracies.
+        let perSite = try #require(last.perSite)
+        let weighted = perSite.values.reduce(0.0) { $0 + $1.accuracy * Double($1.records) } / Double(perSite.values.reduce(0) { $0 + $1.records })
+        #expect(abs(weighted - accuracy) < 1e-12)
+    }
 }

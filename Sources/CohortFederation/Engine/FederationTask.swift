@@ -130,10 +130,10 @@ public struct SiteEvaluation: Sendable {
     public var correct: Int
     /// Binary tasks: score histogram of P(class 1) with labels.
     public var histogram: ScoreHistogram?
-    /// Multi-class tasks: k×k confusion counts [true][predicted].
-    public var confusion: [[Int]]?
+    /// Multi-class tasks: the k×k confusion counts.
+    public var confusion: MulticlassConfusionMatrix?
 
-    public init(records: Int, lossSum: Double, correct: Int, histogram: ScoreHistogram?, confusion: [[Int]]?) {
+    public init(records: Int, lossSum: Double, correct: Int, histogram: ScoreHistogram?, confusion: MulticlassConfusionMatrix?) {
         self.records = records
         self.lossSum = lossSum
         self.correct = correct

@@ -144,8 +144,7 @@ public actor InMemorySite: SiteConnection {
             }
             return SiteEvaluation(records: holdout.rowCount, lossSum: lossSum, correct: correct, histogram: histogram, confusion: nil)
         }
-        var confusion = [[Int]](repeating: [Int](repeating: 0, count: task.outputWidth), count: task.outputWidth)
-        for (truth, guess) in zip(holdout.labels, predicted) { confusion[truth][guess] += 1 }
+        let confusion = MulticlassConfusionMatrix(labels: holdout.labels, predicted: predicted, classCount: task.outputWidth)
         return SiteEvaluation(records: holdout.rowCount, lossSum: lossSum, correct: correct, histogram: nil, confusion: confusion)
     }
 }

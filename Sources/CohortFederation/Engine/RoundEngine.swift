@@ -126,7 +126,7 @@ public struct RoundEngine: Sendable {
             var record = RoundRecord(
                 round: round, sampled: sampled.map(\.name), answered: answered.sorted(), dropped: dropped,
                 trainingLoss: lossWeight > 0 ? lossSum / lossWeight : nil, evaluationLoss: nil, accuracy: nil, auroc: nil,
-                evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
+                macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
                 bytesSent: 4 * parameterCount * sampled.count, bytesReceived: 4 * parameterCount * answered.count)
             if config.privacy.unit == .site { record.epsilon["run"] = runLedger.epsilon(delta: config.privacy.delta).epsilon }
             if config.privacy.unit == .record { record.epsilon = siteEpsilons }
@@ -229,6 +229,7 @@ public struct RoundEngine: Sendable {
         var records = 0, correct = 0
         var lossSum = 0.0
         var pooled: ScoreHistogram?
+        var confusion: MulticlassConfusionMatrix?
         var perSite = [String: RoundRecord.SiteMetrics]()
         for outcome in await Self.fanOut(sites, deadline: configuration.deadlineSeconds, { try await $0.evaluate(task) }) {
             guard case .success(let evaluation) = outcome.result else { continue }
@@ -236,6 +237,9 @@ public struct RoundEngine: Sendable {
             correct += evaluation.correct
             lossSum += evaluation.lossSum
             if let histogram = evaluation.histogram { pooled = pooled.map { $0.merging(histogram) } ?? histogram }
+            if let matrix = evaluation.confusion, matrix.classCount == task.outputWidth {
+                confusion = confusion.map { $0 + matrix } ?? matrix
+            }
             if evaluation.records >= configuration.minimumEvaluationRecords {
                 perSite[outcome.site] = .init(
                     records: evaluation.records, accuracy: Double(evaluation.correct) / Double(max(evaluation.records, 1)),
@@ -247,6 +251,7 @@ public struct RoundEngine: Sendable {
         record.evaluationLoss = lossSum / Double(records)
         record.accuracy = Double(correct) / Double(records)
         record.auroc = pooled?.auroc().doubleValue
+        record.macroF1 = confusion?.macroF1.doubleValue
         record.perSite = perSite
     }
 

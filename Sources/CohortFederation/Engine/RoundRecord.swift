@@ -18,6 +18,8 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     public var evaluationLoss: Double?
     public var accuracy: Double?
     public var auroc: Double?
+    /// Multi-class: macro-F1 of the pooled confusion matrix (nil where undefined).
+    public var macroF1: Double?
     public var evaluationRecords: Int?
     /// Per-site holdout metrics, only for sites with at least k records.
     public var perSite: [String: SiteMetrics]?

@@ -15,6 +15,7 @@ enum RunReport {
         body += plot("pooled holdout loss", series { $0.evaluationLoss })
         body += plot("pooled AUROC", series { $0.auroc })
         body += plot("pooled accuracy", series { $0.accuracy })
+        body += plot("pooled macro-F1", series { $0.macroF1 })
         let epsilonNames = Set(history.flatMap { $0.epsilon.keys }).sorted()
         for name in epsilonNames { body += plot("ε (\(name))", series { $0.epsilon[name] }) }
         if let last = history.last(where: { $0.perSite != nil }), let perSite = last.perSite {
