@@ -1,0 +1,77 @@
+import Foundation
+
+/// The result of checking an audit log's chain (`AuditLog.verify(fileAt:)`).
+public enum AuditVerification: Sendable, Hashable, CustomStringConvertible {
+    /// Every line is an intact entry chained to the one before; `head` is the SHA-256 of
+    /// the last line (64 zeros for an empty log), to compare with a copy kept elsewhere.
+    case ok(events: Int, head: String)
+    /// The first line (from 1) that is not, and why.
+    case broken(line: Int, reason: String)
+
+    /// Whether the chain is intact.
+    public var isIntact: Bool {
+        if case .ok = self { return true }
+        return false
+    }
+
+    /// "ok: 12 events, chain intact", or "line 7: hash does not match its content (edited?)".
+    public var description: String {
+        switch self {
+        case .ok(let events, _): "ok: \(events) event\(events == 1 ? "" : "s"), chain intact"
+        case .broken(let line, let reason): "line \(line): \(reason)"
+        }
+    }
+}
+
+extension AuditLog {
+    /// Checks every line of the log at `url`: each is complete, valid JSON and an intact
+    /// entry (its `hash` matches its content), its `prev` is the SHA-256 of the line before
+    /// (64 zeros on the first), and its `seq` is its line number.
+    ///
+    /// What it cannot see: lines removed from the end, or every line from an edit to the
+    /// end rewritten with fresh hashes. Comparing `head` with a copy kept elsewhere does.
+    ///
+    /// - Throws: `AuditLogError` `.unreadableFile` when the file cannot be read.
+    public static func verify(fileAt url: URL) throws(AuditLogError) -> AuditVerification {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw AuditLogError(.unreadableFile, path: url.path, "cannot read the audit log: \(error.localizedDescription)")
+        }
+        return verify(Array(data))
+    }
+
+    /// Checks the chain of a log's bytes (see `verify(fileAt:)`).
+    public static func verify(_ bytes: [UInt8]) -> AuditVerification {
+        guard !bytes.isEmpty else { return .ok(events: 0, head: AuditEntry.firstPrevious) }
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        let complete = lines.last?.isEmpty == true
+        if complete { lines.removeLast() }
+        var previous = AuditEntry.firstPrevious
+        for (index, bytes) in lines.enumerated() {
+            let number = index + 1
+            if !complete && number == lines.count {
+                return .broken(line: number, reason: "incomplete, no newline at the end (truncated?)")
+            }
+            if bytes.isEmpty { return .broken(line: number, reason: "empty line (the log has one entry per line)") }
+            let entry: AuditEntry
+            do {
+                entry = try AuditEntry(line: String(decoding: bytes, as: UTF8.self))
+            } catch {
+                return .broken(line: number, reason: error.reason)
+            }
+            if entry.prev != previous {
+                let reason = number == 1
+                    ? "prev is not 64 zeros, so this is not the first entry (lines deleted from the start?)"
+                    : "prev does not match line \(number - 1) (deleted, inserted or reordered?)"
+                return .broken(line: number, reason: reason)
+            }
+            if entry.seq != number {
+                return .broken(line: number, reason: "seq is \(entry.seq), expected \(number) (deleted, inserted or reordered?)")
+            }
+            previous = SHA256.hexDigest(bytes)
+        }
+        return .ok(events: lines.count, head: previous)
+    }
+}
