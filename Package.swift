@@ -12,10 +12,21 @@ let package = Package(
         .library(name: "CohortLearn", targets: ["CohortLearn"]),
         .library(name: "CohortPrivacy", targets: ["CohortPrivacy"]),
         .library(name: "CohortFederation", targets: ["CohortFederation"]),
+        .library(name: "CohortRPC", targets: ["CohortRPC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // gRPC (CohortRPC only): the core, its NIO HTTP/2 transport with TLS, protobuf messages.
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // cblas.h and lapacke.h from Debian's libopenblas-dev and liblapacke-dev.
@@ -46,6 +57,24 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The networked federation: the gRPC contract (generated code in Generated/, from
+        // Protos/ by scripts/generate-proto), mutual-TLS transports and the federation PKI.
+        .target(
+            name: "CohortRPC",
+            dependencies: [
+                "CohortFederation",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // The TLS peer-verification callback's types (NIOSSLCertificate, EventLoopPromise).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .executableTarget(
             name: "cohort",
             dependencies: [
@@ -54,6 +83,7 @@ let package = Package(
                 "CohortLearn",
                 "CohortPrivacy",
                 "CohortFederation",
+                "CohortRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +98,16 @@ let package = Package(
         .testTarget(
             name: "CohortLearnTests", dependencies: ["CohortLearn", "CohortData", "CohortTensor"], exclude: ["Python"]),
         .testTarget(name: "CohortPrivacyTests", dependencies: ["CohortPrivacy"]),
+        .testTarget(
+            name: "CohortRPCTests",
+            dependencies: [
+                "CohortRPC",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+            ]),
         .testTarget(
             name: "CohortFederationTests",
             dependencies: ["CohortFederation", "CohortLearn", "CohortData", "CohortTensor", "CohortPrivacy"]),
