@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "CohortRPCTests",
             dependencies: [
-                "CohortRPC",
+                "CohortRPC", "CohortTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,8 +110,10 @@ let package = Package(
             ]),
         .testTarget(
             name: "CohortFederationTests",
-            dependencies: ["CohortFederation", "CohortLearn", "CohortData", "CohortTensor", "CohortPrivacy"]),
-        .testTarget(name: "CohortEndToEndTests", dependencies: []),
+            dependencies: ["CohortFederation", "CohortLearn", "CohortData", "CohortTensor", "CohortPrivacy", "CohortTestSupport"]),
+        // The `cohort` process runner the end-to-end checks share.
+        .target(name: "CohortTestSupport", path: "Tests/CohortTestSupport"),
+        .testTarget(name: "CohortEndToEndTests", dependencies: ["CohortTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

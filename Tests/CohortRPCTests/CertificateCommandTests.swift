@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CohortTestSupport
 
 /// `cohort certs init/request/sign/show/verify`, run as real processes on the built binary.
 @Suite("cohort certs (real process)")
@@ -8,46 +9,46 @@ struct CertificateCommandTests {
     func fullFlow() async throws {
         try await withCertificateScratchDirectory { root in
             let pki = root.appendingPathComponent("pki").path
-            let init_ = try CertsProcess.run(["certs", "init", "--dir", pki, "--name", "east", "--days", "100"], in: root)
+            let init_ = try CohortProcess.run(["certs", "init", "--dir", pki, "--name", "east", "--days", "100"], in: root)
             try #require(init_.status == 0, "stderr: \(init_.standardError)")
             #expect(try filePermissions(of: root.appendingPathComponent("pki/ca.key.pem")) == 0o600)
 
-            let again = try CertsProcess.run(["certs", "init", "--dir", pki], in: root)
+            let again = try CohortProcess.run(["certs", "init", "--dir", pki], in: root)
             #expect(again.status != 0)
             #expect(again.standardError.contains("ca.key.pem"))
 
-            let site = try CertsProcess.run(
+            let site = try CohortProcess.run(
                 ["certs", "request", "--role", "site", "--name", "hospital-a", "--out", "site-a"], in: root)
             try #require(site.status == 0, "stderr: \(site.standardError)")
             #expect(try filePermissions(of: root.appendingPathComponent("site-a/hospital-a.key.pem")) == 0o600)
-            let hub = try CertsProcess.run(
+            let hub = try CohortProcess.run(
                 ["certs", "request", "--role", "orchestrator", "--name", "hub", "--out", "hub",
                  "--host", "127.0.0.1", "--host", "localhost"], in: root)
             try #require(hub.status == 0, "stderr: \(hub.standardError)")
 
-            let signSite = try CertsProcess.run(["certs", "sign", "site-a/hospital-a.csr.pem", "--ca", pki, "--days", "30"], in: root)
+            let signSite = try CohortProcess.run(["certs", "sign", "site-a/hospital-a.csr.pem", "--ca", pki, "--days", "30"], in: root)
             try #require(signSite.status == 0, "stderr: \(signSite.standardError)")
             #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("site-a/hospital-a.cert.pem").path))
-            let signHub = try CertsProcess.run(["certs", "sign", "hub/hub.csr.pem", "--ca", pki, "--days", "60", "--out", "hub/server.pem"], in: root)
+            let signHub = try CohortProcess.run(["certs", "sign", "hub/hub.csr.pem", "--ca", pki, "--days", "60", "--out", "hub/server.pem"], in: root)
             try #require(signHub.status == 0, "stderr: \(signHub.standardError)")
 
-            let show = try CertsProcess.run(["certs", "show", "hub/server.pem"], in: root)
+            let show = try CohortProcess.run(["certs", "show", "hub/server.pem"], in: root)
             try #require(show.status == 0, "stderr: \(show.standardError)")
             for expected in ["role:        orchestrator", "name:        hub", "IP:127.0.0.1", "DNS:localhost",
                              "URI:cohort://orchestrator/hub", "issuer:      CN=Cohort federation CA east", "SHA-256:", "serverAuth"] {
                 #expect(show.standardOutput.contains(expected), "missing '\(expected)' in:\n\(show.standardOutput)")
             }
 
-            let verify = try CertsProcess.run(["certs", "verify", "site-a/hospital-a.cert.pem", "--ca", pki, "--role", "site"], in: root)
+            let verify = try CohortProcess.run(["certs", "verify", "site-a/hospital-a.cert.pem", "--ca", pki, "--role", "site"], in: root)
             #expect(verify.status == 0, "stderr: \(verify.standardError)")
             #expect(verify.standardOutput.contains("site 'hospital-a'"))
-            let wrongRole = try CertsProcess.run(
+            let wrongRole = try CohortProcess.run(
                 ["certs", "verify", "site-a/hospital-a.cert.pem", "--ca", pki, "--role", "orchestrator"], in: root)
             #expect(wrongRole.status != 0)
             #expect(wrongRole.standardError.contains("CN=hospital-a"))
 
             // A certificate may not outlive its CA (valid for 100 days here).
-            let tooLong = try CertsProcess.run(["certs", "sign", "hub/hub.csr.pem", "--ca", pki, "--days", "365", "--out", "x.pem"], in: root)
+            let tooLong = try CohortProcess.run(["certs", "sign", "hub/hub.csr.pem", "--ca", pki, "--days", "365", "--out", "x.pem"], in: root)
             #expect(tooLong.status != 0)
             #expect(tooLong.standardError.contains("outlive"))
         }
@@ -56,65 +57,16 @@ struct CertificateCommandTests {
     @Test("request and sign refuse bad input with messages that name it")
     func refusals() async throws {
         try await withCertificateScratchDirectory { root in
-            let badRole = try CertsProcess.run(["certs", "request", "--role", "admin", "--name", "x", "--out", "x"], in: root)
+            let badRole = try CohortProcess.run(["certs", "request", "--role", "admin", "--name", "x", "--out", "x"], in: root)
             #expect(badRole.status != 0)
             #expect(badRole.standardError.contains("admin"))
-            let badName = try CertsProcess.run(["certs", "request", "--role", "site", "--name", "a/b", "--out", "x"], in: root)
+            let badName = try CohortProcess.run(["certs", "request", "--role", "site", "--name", "a/b", "--out", "x"], in: root)
             #expect(badName.status != 0)
             #expect(badName.standardError.contains("a/b"))
-            let noCA = try CertsProcess.run(["certs", "sign", "missing.csr.pem", "--ca", "nowhere"], in: root)
+            let noCA = try CohortProcess.run(["certs", "sign", "missing.csr.pem", "--ca", "nowhere"], in: root)
             #expect(noCA.status != 0)
             #expect(noCA.standardError.contains("nowhere"))
         }
     }
 }
 
-/// Runs the built `cohort` executable as a child process (after
-/// Tests/CohortEndToEndTests/CohortProcess.swift).
-enum CertsProcess {
-    struct Output {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
-    }
-
-    /// The `cohort` binary: `COHORT_BIN` if set, else the one built beside this test bundle.
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["COHORT_BIN"] { return URL(fileURLWithPath: path) }
-        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return testBinary.deletingLastPathComponent().appendingPathComponent("cohort")
-    }
-
-    /// Runs `cohort arguments` in `directory` and waits at most `timeout` seconds (then kills it).
-    static func run(_ arguments: [String], in directory: URL, timeout: TimeInterval = 60) throws -> Output {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [
-                NSLocalizedDescriptionKey: "no cohort executable at \(executable.path): run `swift build` first",
-            ])
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        // Files, not pipes: a child that writes a lot can never block on a full pipe.
-        let outputs = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-certs-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: outputs) }
-        let outURL = outputs.appendingPathComponent("stdout"), errURL = outputs.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-        defer { try? outHandle.close(); try? errHandle.close() }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
-    }
-}

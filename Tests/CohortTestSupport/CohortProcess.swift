@@ -1,24 +1,26 @@
 import Foundation
 
-/// Runs the built `cohort` executable as a real child process.
-enum CohortProcess {
-    struct Output {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+/// Runs the built `cohort` executable as a real child process, for the test targets that
+/// check what a user sees (shared here: test targets cannot share code otherwise).
+public enum CohortProcess {
+    /// What the process printed and how it ended.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var standardOutput: String
+        public var standardError: String
     }
 
     /// The `cohort` binary: `COHORT_BIN` if set, else the one built beside this test bundle.
-    static var executable: URL {
+    public static var executable: URL {
         if let path = ProcessInfo.processInfo.environment["COHORT_BIN"] { return URL(fileURLWithPath: path) }
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return testBinary.deletingLastPathComponent().appendingPathComponent("cohort")
     }
 
-    /// Runs `cohort arguments` with the test's environment minus `removing`, plus `setting`,
-    /// and waits at most `timeout` seconds (then kills it).
-    static func run(
-        _ arguments: [String], setting: [String: String] = [:], removing: [String] = [],
+    /// Runs `cohort arguments` (in `directory`, if given) with the test's environment minus
+    /// `removing`, plus `setting`, and waits at most `timeout` seconds (then kills it).
+    public static func run(
+        _ arguments: [String], in directory: URL? = nil, setting: [String: String] = [:], removing: [String] = [],
         timeout: TimeInterval = 120
     ) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
@@ -29,16 +31,17 @@ enum CohortProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         for key in removing { environment.removeValue(forKey: key) }
         environment.merge(setting) { _, new in new }
         process.environment = environment
         // Files, not pipes: a child that writes a lot can never block on a full pipe.
-        let directory = FileManager.default.temporaryDirectory
+        let captures = FileManager.default.temporaryDirectory
             .appendingPathComponent("cohort-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
+        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: captures) }
+        let outURL = captures.appendingPathComponent("stdout"), errURL = captures.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
@@ -59,7 +62,7 @@ enum CohortProcess {
     }
 
     /// The CPU flags the kernel reports in /proc/cpuinfo (independent of Cohort's cpuid code).
-    static var cpuFlags: Set<String> {
+    public static var cpuFlags: Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
               let colon = line.firstIndex(of: ":")
