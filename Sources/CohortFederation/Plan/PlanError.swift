@@ -12,9 +12,9 @@
 ///
 /// Modelled on grpc-swift's `RuntimeError`: an extensible `code` for code that reacts to
 /// particular failures, and a `message` for people.
-public struct PlanError: Error, CustomStringConvertible, Sendable, Hashable {
+public struct PlanError: Error, CustomStringConvertible, Sendable, Hashable, YAMLDocumentError {
     /// What went wrong, for code that reacts to particular failures.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible, YAMLDocumentErrorCode {
         private let name: String
         private init(_ name: String) { self.name = name }
 
@@ -62,13 +62,7 @@ public struct PlanError: Error, CustomStringConvertible, Sendable, Hashable {
     }
 
     /// The full text: `SOURCE[:LINE]: field 'FIELD': DETAIL`.
-    public var message: String {
-        var location = source ?? ""
-        if let line { location += location.isEmpty ? "line \(line)" : ":\(line)" }
-        var text = location.isEmpty ? "" : location + ": "
-        if let field { text += "field '\(field)': " }
-        return text + detail
-    }
+    public var message: String { locatedMessage }
 
     /// The message.
     public var description: String { message }

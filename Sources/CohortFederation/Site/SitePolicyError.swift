@@ -9,9 +9,9 @@
 /// site.yaml:5: field 'accept.model': unknown field; known fields in 'accept': models, strategies, units
 /// site.yaml: field 'audit_log': required, but missing
 /// ```
-public struct SitePolicyError: Error, CustomStringConvertible, Sendable, Hashable {
+public struct SitePolicyError: Error, CustomStringConvertible, Sendable, Hashable, YAMLDocumentError {
     /// What went wrong, for code that reacts to particular failures.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible, YAMLDocumentErrorCode {
         private let name: String
         init(_ name: String) { self.name = name }
 
@@ -62,14 +62,14 @@ public struct SitePolicyError: Error, CustomStringConvertible, Sendable, Hashabl
         self.init(Code(error.code.description), field: error.field, error.detail, source: error.source, line: error.line)
     }
 
-    /// The full text: `SOURCE[:LINE]: field 'FIELD': DETAIL`.
-    public var message: String {
-        var location = source ?? ""
-        if let line { location += location.isEmpty ? "line \(line)" : ":\(line)" }
-        var text = location.isEmpty ? "" : location + ": "
-        if let field { text += "field '\(field)': " }
-        return text + detail
+    /// `error` as a policy error, when decoding or validating the policy threw one, or a
+    /// `PlanError` from `PlanFields`.
+    static func documentError(_ error: any Error) -> SitePolicyError? {
+        (error as? SitePolicyError) ?? (error as? PlanError).map(SitePolicyError.init)
     }
+
+    /// The full text: `SOURCE[:LINE]: field 'FIELD': DETAIL`.
+    public var message: String { locatedMessage }
 
     /// The message.
     public var description: String { message }
