@@ -205,4 +205,24 @@ struct RoundEngineTests {
         let weighted = perSite.values.reduce(0.0) { $0 + $1.accuracy * Double($1.records) } / Double(perSite.values.reduce(0) { $0 + $1.records })
         #expect(abs(weighted - accuracy) < 1e-12)
     }
+
+    @Test("local work in steps runs exactly that many steps per site and round, whatever the site's size")
+    func localWorkInSteps() async throws {
+        let schema = try EngineFixtures.schema("breast_cancer_wdbc")
+        let sites = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 2).enumerated().map {
+            InMemorySite(name: "s\($0.offset)", table: $0.element, holdoutFraction: 0.2, seed: 1)
+        }
+        let privacy = TaskPrivacy(unit: .record, exampleClipNorm: 1, noiseMultiplier: 1, noiseSeed: 3, delta: 1e-5)
+        let configuration = FederationConfiguration(
+            runID: "steps", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression), schema: schema,
+            rounds: 2, local: LocalWork(steps: 7, batchSize: 8, learningRate: 0.1), privacy: privacy, evaluateEvery: 2)
+        var engine = RoundEngine(configuration: configuration, strategy: try FedAvg())
+        let result = try await engine.run(sites: sites)
+        #expect(result.history.count == 2)
+        for site in sites {
+            let charges = await site.ledger.charges
+            #expect(charges.count == 2)
+            #expect(charges.allSatisfy { $0.steps == 7 }, "\(charges)")
+        }
+    }
 }

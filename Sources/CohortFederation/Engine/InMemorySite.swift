@@ -87,8 +87,11 @@ public actor InMemorySite: SiteConnection {
                 }
             }
         }
+        // Work given in steps: enough epochs to hold them (the step limit stops training).
+        let stepsPerEpoch = (data.rowCount + batchSize - 1) / batchSize
+        let epochs = task.local.steps.map { max(1, ($0 + stepsPerEpoch - 1) / stepsPerEpoch) } ?? task.local.epochs
         let options = TrainingOptions(
-            epochs: task.local.steps == nil ? task.local.epochs : Int.max / 2, batchSize: batchSize,
+            epochs: epochs, batchSize: batchSize,
             learningRate: task.local.learningRate, optimizer: task.local.optimizer,
             seed: task.seed ^ stableHash(name), privacy: dpOptions, blasThreads: .unchanged,
             proximal: task.local.proximalMu > 0 ? ProximalTerm(anchor: global, mu: task.local.proximalMu) : nil,

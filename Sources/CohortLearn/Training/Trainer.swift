@@ -29,7 +29,8 @@ public struct Trainer: Sendable {
         let rate = Double(batchSize) / Double(n)
         let sampler = privacy == nil ? nil : PoissonSampler(rowCount: n, rate: rate)
         let stepsPerEpoch = Int((Double(n) / Double(batchSize)).rounded(.up))
-        let totalSteps = Swift.min(stepsPerEpoch * options.epochs, options.maximumSteps ?? Int.max)
+        let (plannedSteps, overflow) = stepsPerEpoch.multipliedReportingOverflow(by: options.epochs)
+        let totalSteps = Swift.min(overflow ? Int.max : plannedSteps, options.maximumSteps ?? Int.max)
         // A Poisson batch exceeds its mean rarely; the workspace grows if one does.
         var step = TrainingStep(network: network, capacity: batchSize)
         var optimizer = options.optimizer.makeOptimizer(for: network.parameters)
