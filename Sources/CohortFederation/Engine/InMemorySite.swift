@@ -69,11 +69,11 @@ public actor InMemorySite: SiteConnection {
         let global = network.parameters
         let batchSize = min(task.local.batchSize, data.rowCount)
         let privacy = task.privacy
+        let stepsPerEpoch = (data.rowCount + batchSize - 1) / batchSize
         var dpOptions: DPSGDOptions?
         var charge: PrivacyCharge?
         if privacy.unit == .record {
             dpOptions = DPSGDOptions(clipNorm: privacy.exampleClipNorm, noiseMultiplier: privacy.noiseMultiplier)
-            let stepsPerEpoch = (data.rowCount + batchSize - 1) / batchSize
             let steps = task.local.steps ?? stepsPerEpoch * task.local.epochs
             charge = try PrivacyCharge(
                 id: "\(task.runID)/round-\(task.round)", label: "round \(task.round)",
@@ -88,7 +88,6 @@ public actor InMemorySite: SiteConnection {
             }
         }
         // Work given in steps: enough epochs to hold them (the step limit stops training).
-        let stepsPerEpoch = (data.rowCount + batchSize - 1) / batchSize
         let epochs = task.local.steps.map { max(1, ($0 + stepsPerEpoch - 1) / stepsPerEpoch) } ?? task.local.epochs
         let options = TrainingOptions(
             epochs: epochs, batchSize: batchSize,
@@ -143,7 +142,7 @@ public actor InMemorySite: SiteConnection {
         if task.outputWidth == 1 {
             var histogram = ScoreHistogram()
             for (i, label) in holdout.labels.enumerated() {
-                histogram.add(score: Double(1 / (1 + exp(-logits.scalars[i]))), label: label)
+                histogram.add(score: Double(Activation.sigmoid(logits.scalars[i])), label: label)
             }
             return SiteEvaluation(records: holdout.rowCount, lossSum: lossSum, correct: correct, histogram: histogram, confusion: nil)
         }

@@ -196,8 +196,7 @@ extension Plan {
     /// Names of runs and sites: they become folder, file and certificate names.
     private static func checkIdentifier(_ value: String, field: String) throws(PlanError) {
         try nonEmpty(value, field: field)
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard value.allSatisfy({ allowed.contains($0) }), let first = value.first, first.isLetter || first.isNumber else {
+        guard Identifier.isValid(value) else {
             throw PlanError(
                 .invalidValue, field: field,
                 "'\(value)' must be letters, digits, '.', '_' and '-', starting with a letter or digit")

@@ -108,8 +108,7 @@ extension SitePolicy {
     /// Site names become certificate, ledger and file names.
     private static func checkIdentifier(_ value: String, field: String) throws(SitePolicyError) {
         try nonEmpty(value, field: field)
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard value.allSatisfy({ allowed.contains($0) }), let first = value.first, first.isLetter || first.isNumber else {
+        guard Identifier.isValid(value) else {
             throw SitePolicyError(
                 .invalidValue, field: field,
                 "must be letters, digits, '.', '_' and '-', starting with a letter or digit, got '\(value)'")

@@ -58,7 +58,7 @@ public enum Activation: String, Sendable, Equatable, Codable, CustomStringConver
     }
 
     /// 1 / (1 + e⁻ˣ), computed without overflow for large |x|.
-    static func sigmoid(_ x: Float) -> Float {
+    public static func sigmoid(_ x: Float) -> Float {
         if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
         let e = Foundation.exp(x)
         return e / (1 + e)
