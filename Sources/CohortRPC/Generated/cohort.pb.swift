@@ -412,6 +412,24 @@ public nonisolated struct Cohort_V1_TrainingTask: @unchecked Sendable {
   /// Clears the value of `globalModel`. Subsequent reads from it will return its default value.
   public mutating func clearGlobalModel() {_uniqueStorage()._globalModel = nil}
 
+  /// The model definition (Models/ YAML) the plan names, as the researcher submitted it.
+  public var modelYaml: String {
+    get {_storage._modelYaml}
+    set {_uniqueStorage()._modelYaml = newValue}
+  }
+
+  /// The plan's schema (CohortData Schema JSON): the site validates its rows against it.
+  public var schemaJson: String {
+    get {_storage._schemaJson}
+    set {_uniqueStorage()._schemaJson = newValue}
+  }
+
+  /// The rounds the run has in all; with `round`, what the site's policy check projects.
+  public var rounds: UInt32 {
+    get {_storage._rounds}
+    set {_uniqueStorage()._rounds = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -452,6 +470,10 @@ public nonisolated struct Cohort_V1_TaskPrivacy: Sendable {
   // methods supported on all messages.
 
   public var unit: Cohort_V1_PrivacyUnit = .unspecified
+
+  /// Site unit: the probability that a site is sampled in a round (sites per round / sites),
+  /// the q of the run's accounting, which the site charges to its own ledger too.
+  public var siteSamplingRate: Double = 0
 
   /// DP-SGD's per-example clip bound (record unit).
   public var exampleClipNorm: Float = 0
@@ -622,6 +644,15 @@ public nonisolated struct Cohort_V1_EvaluationTask: Sendable {
   /// Bins of the score histogram for binary tasks; 0 for none.
   public var histogramBins: UInt32 = 0
 
+  /// As in TrainingTask: the model, the shared preprocessing and the schema to score with.
+  public var modelYaml: String = String()
+
+  public var preprocessingJson: String = String()
+
+  public var schemaJson: String = String()
+
+  public var planHash: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -630,22 +661,69 @@ public nonisolated struct Cohort_V1_EvaluationTask: Sendable {
 }
 
 /// Sufficient statistics for the shared preprocessing, computed before round 1.
-public nonisolated struct Cohort_V1_PreprocessingTask: Sendable {
+public nonisolated struct Cohort_V1_PreprocessingTask: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The plan (YAML) and its hash, to check against the site's policy.
-  public var planYaml: String = String()
+  public var planYaml: String {
+    get {_storage._planYaml}
+    set {_uniqueStorage()._planYaml = newValue}
+  }
 
-  public var planHash: String = String()
+  public var planHash: String {
+    get {_storage._planHash}
+    set {_uniqueStorage()._planHash = newValue}
+  }
 
   /// The features to aggregate (the plan's schema columns).
-  public var features: [String] = []
+  public var features: [String] {
+    get {_storage._features}
+    set {_uniqueStorage()._features = newValue}
+  }
+
+  /// The plan's schema (CohortData Schema JSON): the site validates its rows against it.
+  public var schemaJson: String {
+    get {_storage._schemaJson}
+    set {_uniqueStorage()._schemaJson = newValue}
+  }
+
+  /// The model definition (Models/ YAML), for the site's policy check.
+  public var modelYaml: String {
+    get {_storage._modelYaml}
+    set {_uniqueStorage()._modelYaml = newValue}
+  }
+
+  /// As in TrainingTask: the privacy of the run, for the site's policy check.
+  public var privacy: Cohort_V1_TaskPrivacy {
+    get {_storage._privacy ?? Cohort_V1_TaskPrivacy()}
+    set {_uniqueStorage()._privacy = newValue}
+  }
+  /// Returns true if `privacy` has been explicitly set.
+  public var hasPrivacy: Bool {_storage._privacy != nil}
+  /// Clears the value of `privacy`. Subsequent reads from it will return its default value.
+  public mutating func clearPrivacy() {_uniqueStorage()._privacy = nil}
+
+  public var localWork: Cohort_V1_LocalWork {
+    get {_storage._localWork ?? Cohort_V1_LocalWork()}
+    set {_uniqueStorage()._localWork = newValue}
+  }
+  /// Returns true if `localWork` has been explicitly set.
+  public var hasLocalWork: Bool {_storage._localWork != nil}
+  /// Clears the value of `localWork`. Subsequent reads from it will return its default value.
+  public mutating func clearLocalWork() {_uniqueStorage()._localWork = nil}
+
+  public var rounds: UInt32 {
+    get {_storage._rounds}
+    set {_uniqueStorage()._rounds = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The orchestrator's answer to a RefuseTask, on the task stream: what became of the run
@@ -832,6 +910,12 @@ public nonisolated struct Cohort_V1_EvaluationResult: Sendable {
   /// True when the site withheld its counts (fewer records than its k).
   public var suppressed: Bool = false
 
+  /// Binary tasks: per-bin sums of the scores (both classes), for calibration; and scores
+  /// that were not probabilities (NaN, outside [0, 1]) and so not binned.
+  public var histogramScoreSums: [Double] = []
+
+  public var invalidScores: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -967,6 +1051,13 @@ public nonisolated struct Cohort_V1_SubmitRunRequest: Sendable {
   /// The plan file's text.
   public var planYaml: String = String()
 
+  /// The model definition the plan names (the Models/ YAML), read where the plan lives.
+  public var modelYaml: String = String()
+
+  /// The plan's schema (CohortData Schema JSON), read where the plan lives. Required: a
+  /// real federation never pools rows to infer one.
+  public var schemaJson: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1078,6 +1169,10 @@ public nonisolated struct Cohort_V1_RoundRecord: Sendable {
   /// Update payload bytes received this round.
   public var bytesReceived: UInt64 = 0
 
+  /// The whole record as the JSON line `metrics.jsonl` holds (per-site metrics, dropped
+  /// sites and their reasons), so `cohort run` writes the run folder `cohort simulate` writes.
+  public var recordJson: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1140,6 +1235,9 @@ public nonisolated struct Cohort_V1_RunFinished: Sendable {
   public var message: String = String()
 
   public var roundsCompleted: UInt32 = 0
+
+  /// The run's summary.json (RunSummary), for the researcher's run folder.
+  public var summaryJson: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1632,7 +1730,7 @@ nonisolated extension Cohort_V1_Task: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TrainingTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0\u{3}plan_hash\0\u{3}preprocessing_json\0\u{3}local_work\0\u{1}privacy\0\u{1}seed\0\u{3}global_model\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0\u{3}plan_hash\0\u{3}preprocessing_json\0\u{3}local_work\0\u{1}privacy\0\u{1}seed\0\u{3}global_model\0\u{3}model_yaml\0\u{3}schema_json\0\u{1}rounds\0")
 
   fileprivate class _StorageClass {
     var _planYaml: String = String()
@@ -1642,6 +1740,9 @@ nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtob
     var _privacy: Cohort_V1_TaskPrivacy? = nil
     var _seed: UInt64 = 0
     var _globalModel: Cohort_V1_GlobalModel? = nil
+    var _modelYaml: String = String()
+    var _schemaJson: String = String()
+    var _rounds: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1659,6 +1760,9 @@ nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtob
       _privacy = source._privacy
       _seed = source._seed
       _globalModel = source._globalModel
+      _modelYaml = source._modelYaml
+      _schemaJson = source._schemaJson
+      _rounds = source._rounds
     }
   }
 
@@ -1684,6 +1788,9 @@ nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtob
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._privacy) }()
         case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._seed) }()
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._globalModel) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._modelYaml) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._schemaJson) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._rounds) }()
         default: break
         }
       }
@@ -1717,6 +1824,15 @@ nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtob
       try { if let v = _storage._globalModel {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
       } }()
+      if !_storage._modelYaml.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._modelYaml, fieldNumber: 8)
+      }
+      if !_storage._schemaJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._schemaJson, fieldNumber: 9)
+      }
+      if _storage._rounds != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._rounds, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1733,6 +1849,9 @@ nonisolated extension Cohort_V1_TrainingTask: SwiftProtobuf.Message, SwiftProtob
         if _storage._privacy != rhs_storage._privacy {return false}
         if _storage._seed != rhs_storage._seed {return false}
         if _storage._globalModel != rhs_storage._globalModel {return false}
+        if _storage._modelYaml != rhs_storage._modelYaml {return false}
+        if _storage._schemaJson != rhs_storage._schemaJson {return false}
+        if _storage._rounds != rhs_storage._rounds {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1799,7 +1918,7 @@ nonisolated extension Cohort_V1_LocalWork: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TaskPrivacy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}example_clip_norm\0\u{3}delta_clip_norm\0\u{3}noise_multiplier\0\u{1}delta\0\u{3}site_budget_epsilon\0\u{3}noise_seed\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}example_clip_norm\0\u{3}delta_clip_norm\0\u{3}noise_multiplier\0\u{1}delta\0\u{3}site_budget_epsilon\0\u{3}noise_seed\0\u{3}site_sampling_rate\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1814,6 +1933,7 @@ nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobu
       case 5: try { try decoder.decodeSingularDoubleField(value: &self.delta) }()
       case 6: try { try decoder.decodeSingularDoubleField(value: &self._siteBudgetEpsilon) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self._noiseSeed) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self.siteSamplingRate) }()
       default: break
       }
     }
@@ -1845,11 +1965,15 @@ nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobu
     try { if let v = self._noiseSeed {
       try visitor.visitSingularUInt64Field(value: v, fieldNumber: 7)
     } }()
+    if self.siteSamplingRate.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.siteSamplingRate, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_TaskPrivacy, rhs: Cohort_V1_TaskPrivacy) -> Bool {
     if lhs.unit != rhs.unit {return false}
+    if lhs.siteSamplingRate != rhs.siteSamplingRate {return false}
     if lhs.exampleClipNorm != rhs.exampleClipNorm {return false}
     if lhs._deltaClipNorm != rhs._deltaClipNorm {return false}
     if lhs.noiseMultiplier != rhs.noiseMultiplier {return false}
@@ -2035,7 +2159,7 @@ nonisolated extension Cohort_V1_GlobalModelChunk: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_EvaluationTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}global_model\0\u{3}histogram_bins\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}global_model\0\u{3}histogram_bins\0\u{3}model_yaml\0\u{3}preprocessing_json\0\u{3}schema_json\0\u{3}plan_hash\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2045,6 +2169,10 @@ nonisolated extension Cohort_V1_EvaluationTask: SwiftProtobuf.Message, SwiftProt
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._globalModel) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.histogramBins) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.modelYaml) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.preprocessingJson) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.schemaJson) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.planHash) }()
       default: break
       }
     }
@@ -2061,12 +2189,28 @@ nonisolated extension Cohort_V1_EvaluationTask: SwiftProtobuf.Message, SwiftProt
     if self.histogramBins != 0 {
       try visitor.visitSingularUInt32Field(value: self.histogramBins, fieldNumber: 2)
     }
+    if !self.modelYaml.isEmpty {
+      try visitor.visitSingularStringField(value: self.modelYaml, fieldNumber: 3)
+    }
+    if !self.preprocessingJson.isEmpty {
+      try visitor.visitSingularStringField(value: self.preprocessingJson, fieldNumber: 4)
+    }
+    if !self.schemaJson.isEmpty {
+      try visitor.visitSingularStringField(value: self.schemaJson, fieldNumber: 5)
+    }
+    if !self.planHash.isEmpty {
+      try visitor.visitSingularStringField(value: self.planHash, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_EvaluationTask, rhs: Cohort_V1_EvaluationTask) -> Bool {
     if lhs._globalModel != rhs._globalModel {return false}
     if lhs.histogramBins != rhs.histogramBins {return false}
+    if lhs.modelYaml != rhs.modelYaml {return false}
+    if lhs.preprocessingJson != rhs.preprocessingJson {return false}
+    if lhs.schemaJson != rhs.schemaJson {return false}
+    if lhs.planHash != rhs.planHash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2074,39 +2218,118 @@ nonisolated extension Cohort_V1_EvaluationTask: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Cohort_V1_PreprocessingTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PreprocessingTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0\u{3}plan_hash\0\u{1}features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0\u{3}plan_hash\0\u{1}features\0\u{3}schema_json\0\u{3}model_yaml\0\u{1}privacy\0\u{3}local_work\0\u{1}rounds\0")
+
+  fileprivate class _StorageClass {
+    var _planYaml: String = String()
+    var _planHash: String = String()
+    var _features: [String] = []
+    var _schemaJson: String = String()
+    var _modelYaml: String = String()
+    var _privacy: Cohort_V1_TaskPrivacy? = nil
+    var _localWork: Cohort_V1_LocalWork? = nil
+    var _rounds: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _planYaml = source._planYaml
+      _planHash = source._planHash
+      _features = source._features
+      _schemaJson = source._schemaJson
+      _modelYaml = source._modelYaml
+      _privacy = source._privacy
+      _localWork = source._localWork
+      _rounds = source._rounds
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.planYaml) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.planHash) }()
-      case 3: try { try decoder.decodeRepeatedStringField(value: &self.features) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._planYaml) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._planHash) }()
+        case 3: try { try decoder.decodeRepeatedStringField(value: &_storage._features) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._schemaJson) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._modelYaml) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._privacy) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._localWork) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._rounds) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.planYaml.isEmpty {
-      try visitor.visitSingularStringField(value: self.planYaml, fieldNumber: 1)
-    }
-    if !self.planHash.isEmpty {
-      try visitor.visitSingularStringField(value: self.planHash, fieldNumber: 2)
-    }
-    if !self.features.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.features, fieldNumber: 3)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._planYaml.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._planYaml, fieldNumber: 1)
+      }
+      if !_storage._planHash.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._planHash, fieldNumber: 2)
+      }
+      if !_storage._features.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._features, fieldNumber: 3)
+      }
+      if !_storage._schemaJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._schemaJson, fieldNumber: 4)
+      }
+      if !_storage._modelYaml.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._modelYaml, fieldNumber: 5)
+      }
+      try { if let v = _storage._privacy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      try { if let v = _storage._localWork {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if _storage._rounds != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._rounds, fieldNumber: 8)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_PreprocessingTask, rhs: Cohort_V1_PreprocessingTask) -> Bool {
-    if lhs.planYaml != rhs.planYaml {return false}
-    if lhs.planHash != rhs.planHash {return false}
-    if lhs.features != rhs.features {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._planYaml != rhs_storage._planYaml {return false}
+        if _storage._planHash != rhs_storage._planHash {return false}
+        if _storage._features != rhs_storage._features {return false}
+        if _storage._schemaJson != rhs_storage._schemaJson {return false}
+        if _storage._modelYaml != rhs_storage._modelYaml {return false}
+        if _storage._privacy != rhs_storage._privacy {return false}
+        if _storage._localWork != rhs_storage._localWork {return false}
+        if _storage._rounds != rhs_storage._rounds {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2377,7 +2600,7 @@ nonisolated extension Cohort_V1_UpdateReceipt: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{3}loss_sum\0\u{1}correct\0\u{3}histogram_negatives\0\u{3}histogram_positives\0\u{1}classes\0\u{1}confusion\0\u{1}suppressed\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{3}loss_sum\0\u{1}correct\0\u{3}histogram_negatives\0\u{3}histogram_positives\0\u{1}classes\0\u{1}confusion\0\u{1}suppressed\0\u{3}histogram_score_sums\0\u{3}invalid_scores\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2396,6 +2619,8 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
       case 9: try { try decoder.decodeSingularUInt32Field(value: &self.classes) }()
       case 10: try { try decoder.decodeRepeatedUInt64Field(value: &self.confusion) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self.suppressed) }()
+      case 12: try { try decoder.decodeRepeatedDoubleField(value: &self.histogramScoreSums) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.invalidScores) }()
       default: break
       }
     }
@@ -2435,6 +2660,12 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
     if self.suppressed != false {
       try visitor.visitSingularBoolField(value: self.suppressed, fieldNumber: 11)
     }
+    if !self.histogramScoreSums.isEmpty {
+      try visitor.visitPackedDoubleField(value: self.histogramScoreSums, fieldNumber: 12)
+    }
+    if self.invalidScores != 0 {
+      try visitor.visitSingularUInt64Field(value: self.invalidScores, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2450,6 +2681,8 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
     if lhs.classes != rhs.classes {return false}
     if lhs.confusion != rhs.confusion {return false}
     if lhs.suppressed != rhs.suppressed {return false}
+    if lhs.histogramScoreSums != rhs.histogramScoreSums {return false}
+    if lhs.invalidScores != rhs.invalidScores {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2734,7 +2967,7 @@ nonisolated extension Cohort_V1_SubmissionReceipt: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Cohort_V1_SubmitRunRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SubmitRunRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}plan_yaml\0\u{3}model_yaml\0\u{3}schema_json\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2743,6 +2976,8 @@ nonisolated extension Cohort_V1_SubmitRunRequest: SwiftProtobuf.Message, SwiftPr
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.planYaml) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.modelYaml) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.schemaJson) }()
       default: break
       }
     }
@@ -2752,11 +2987,19 @@ nonisolated extension Cohort_V1_SubmitRunRequest: SwiftProtobuf.Message, SwiftPr
     if !self.planYaml.isEmpty {
       try visitor.visitSingularStringField(value: self.planYaml, fieldNumber: 1)
     }
+    if !self.modelYaml.isEmpty {
+      try visitor.visitSingularStringField(value: self.modelYaml, fieldNumber: 2)
+    }
+    if !self.schemaJson.isEmpty {
+      try visitor.visitSingularStringField(value: self.schemaJson, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_SubmitRunRequest, rhs: Cohort_V1_SubmitRunRequest) -> Bool {
     if lhs.planYaml != rhs.planYaml {return false}
+    if lhs.modelYaml != rhs.modelYaml {return false}
+    if lhs.schemaJson != rhs.schemaJson {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2928,7 +3171,7 @@ nonisolated extension Cohort_V1_RunEvent: SwiftProtobuf.Message, SwiftProtobuf._
 
 nonisolated extension Cohort_V1_RoundRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RoundRecord"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}round\0\u{3}sites_sampled\0\u{3}sites_answered\0\u{3}training_loss\0\u{1}metrics\0\u{1}epsilons\0\u{1}delta\0\u{3}duration_ms\0\u{3}bytes_received\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}round\0\u{3}sites_sampled\0\u{3}sites_answered\0\u{3}training_loss\0\u{1}metrics\0\u{1}epsilons\0\u{1}delta\0\u{3}duration_ms\0\u{3}bytes_received\0\u{3}record_json\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2945,6 +3188,7 @@ nonisolated extension Cohort_V1_RoundRecord: SwiftProtobuf.Message, SwiftProtobu
       case 7: try { try decoder.decodeSingularDoubleField(value: &self.delta) }()
       case 8: try { try decoder.decodeSingularUInt64Field(value: &self.durationMs) }()
       case 9: try { try decoder.decodeSingularUInt64Field(value: &self.bytesReceived) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.recordJson) }()
       default: break
       }
     }
@@ -2978,6 +3222,9 @@ nonisolated extension Cohort_V1_RoundRecord: SwiftProtobuf.Message, SwiftProtobu
     if self.bytesReceived != 0 {
       try visitor.visitSingularUInt64Field(value: self.bytesReceived, fieldNumber: 9)
     }
+    if !self.recordJson.isEmpty {
+      try visitor.visitSingularStringField(value: self.recordJson, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2991,6 +3238,7 @@ nonisolated extension Cohort_V1_RoundRecord: SwiftProtobuf.Message, SwiftProtobu
     if lhs.delta != rhs.delta {return false}
     if lhs.durationMs != rhs.durationMs {return false}
     if lhs.bytesReceived != rhs.bytesReceived {return false}
+    if lhs.recordJson != rhs.recordJson {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3108,7 +3356,7 @@ nonisolated extension Cohort_V1_SiteRefusal: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Cohort_V1_RunFinished: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RunFinished"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}message\0\u{3}rounds_completed\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}message\0\u{3}rounds_completed\0\u{3}summary_json\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3119,6 +3367,7 @@ nonisolated extension Cohort_V1_RunFinished: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularEnumField(value: &self.state) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.roundsCompleted) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.summaryJson) }()
       default: break
       }
     }
@@ -3134,6 +3383,9 @@ nonisolated extension Cohort_V1_RunFinished: SwiftProtobuf.Message, SwiftProtobu
     if self.roundsCompleted != 0 {
       try visitor.visitSingularUInt32Field(value: self.roundsCompleted, fieldNumber: 3)
     }
+    if !self.summaryJson.isEmpty {
+      try visitor.visitSingularStringField(value: self.summaryJson, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3141,6 +3393,7 @@ nonisolated extension Cohort_V1_RunFinished: SwiftProtobuf.Message, SwiftProtobu
     if lhs.state != rhs.state {return false}
     if lhs.message != rhs.message {return false}
     if lhs.roundsCompleted != rhs.roundsCompleted {return false}
+    if lhs.summaryJson != rhs.summaryJson {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
