@@ -19,13 +19,30 @@ public actor InMemorySite: SiteConnection {
     public private(set) var ledger: PrivacyLedger
     private var noise: GaussianNoise?
 
-    /// A site holding `table`; `holdoutFraction` of its rows (stratified) are kept for evaluation.
-    public init(name: String, table: CSVTable, holdoutFraction: Double = 0.2, seed: UInt64 = 0) {
+    /// A site holding `table`; `holdoutFraction` of its rows (stratified, split with `seed`)
+    /// are kept for evaluation. `ledger` holds what the run has already charged here (a site
+    /// worker restarted mid-run passes its record of the run's earlier rounds).
+    public init(name: String, table: CSVTable, holdoutFraction: Double = 0.2, seed: UInt64 = 0, ledger: PrivacyLedger? = nil) {
         self.name = name
         self.table = table
         self.holdoutFraction = holdoutFraction
         self.seed = seed
-        self.ledger = PrivacyLedger(unit: .record, site: name)
+        self.ledger = ledger ?? PrivacyLedger(unit: .record, site: name)
+    }
+
+    /// Validates and splits the rows under `schema` (done once per schema).
+    public func prepare(schema: Schema) throws {
+        _ = try split(schema: schema)
+    }
+
+    /// The site's training rows under `schema` (its rows less the holdout).
+    public func trainingRecordCount(schema: Schema) throws -> Int {
+        try split(schema: schema).train.rowCount
+    }
+
+    /// The site's held-out rows under `schema`.
+    public func holdoutRecordCount(schema: Schema) throws -> Int {
+        try split(schema: schema).holdout.rowCount
     }
 
     /// The training and holdout rows under `schema` (validated and split once).
@@ -63,6 +80,13 @@ public actor InMemorySite: SiteConnection {
     }
 
     public func train(_ task: TrainingTask) async throws -> SiteUpdate {
+        try train(task, chargeID: nil)
+    }
+
+    /// Trains as `train(_:)`; a record-unit round is charged under `chargeID` (default
+    /// "RUN/round-N"). A site that must train a round again after losing the update it sent
+    /// charges the repeat under a new id: the second release costs privacy too.
+    public func train(_ task: TrainingTask, chargeID: String?) throws -> SiteUpdate {
         let data = try encodedData(task.preprocessing).train
         guard data.rowCount > 0 else { throw SiteError(.data, site: name, "no training rows") }
         var network = Self.network(for: task)
@@ -76,7 +100,7 @@ public actor InMemorySite: SiteConnection {
             dpOptions = DPSGDOptions(clipNorm: privacy.exampleClipNorm, noiseMultiplier: privacy.noiseMultiplier)
             let steps = task.local.steps ?? stepsPerEpoch * task.local.epochs
             charge = try PrivacyCharge(
-                id: "\(task.runID)/round-\(task.round)", label: "round \(task.round)",
+                id: chargeID ?? "\(task.runID)/round-\(task.round)", label: "round \(task.round)",
                 samplingRate: Double(batchSize) / Double(data.rowCount), noiseMultiplier: privacy.noiseMultiplier, steps: steps)
             if let budget = privacy.siteBudgetEpsilon, let charge, !ledger.contains(chargeID: charge.id) {
                 let after = ledger.epsilon(afterCharging: charge, delta: privacy.delta).epsilon

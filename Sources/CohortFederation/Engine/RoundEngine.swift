@@ -171,7 +171,7 @@ public struct RoundEngine: Sendable {
 
     /// Why an update cannot be used, or nil: wrong size, non-finite values, or a norm
     /// beyond what the task's clipping (plus, for the site unit, its noise) allows.
-    static func problem(with update: SiteUpdate, parameterCount: Int, privacy: TaskPrivacy) -> String? {
+    public static func problem(with update: SiteUpdate, parameterCount: Int, privacy: TaskPrivacy) -> String? {
         guard update.delta.count == parameterCount else {
             return "update has \(update.delta.count) values, the model has \(parameterCount)"
         }

@@ -39,63 +39,9 @@ public struct Simulation: Sendable {
                          seed: plan.seed &+ UInt64(index))
         }
         strategy = try plan.strategy.makeStrategy()
-
-        if plan.local.schedule != .constant {
-            throw FederationError("field 'local.schedule': only 'constant' is supported by the round engine yet")
-        }
-        let local: LocalWork
-        let batchSize = plan.local.batchSize
-        switch plan.local.work {
-        case .epochs(let epochs):
-            local = LocalWork(epochs: epochs, batchSize: batchSize, optimizer: plan.local.optimizerConfiguration,
-                              learningRate: Float(plan.local.learningRate))
-        case .steps(let steps):
-            local = LocalWork(steps: steps, batchSize: batchSize, optimizer: plan.local.optimizerConfiguration,
-                              learningRate: Float(plan.local.learningRate))
-        }
-
-        let p = plan.privacy
-        if p.adaptiveClipping != nil {
-            throw FederationError("field 'privacy.adaptive_clipping': not supported by the round engine yet")
-        }
-        if p.noisePreprocessing {
-            throw FederationError("field 'privacy.noise_preprocessing': not supported yet; the statistics are released outside ε and the run record says so")
-        }
-        let noiseSeed: UInt64? = p.noise == .seeded ? plan.seed : nil
-        var sigma = 0.0
-        var privacy = TaskPrivacy()
-        switch p.unit {
-        case .none:
-            privacy = TaskPrivacy(unit: .none, deltaClipNorm: p.deltaClip.map(Float.init))
-        case .record:
-            // The worst site has the fewest training rows: the largest q = batch / rows.
-            // Stratified rounding can leave a site a row short per class: assume the fewest.
-            let classes = max(schema.label.classes.count, 1)
-            let trainingRows = tables.map { Int(Double($0.table.rowCount) * (1 - plan.evaluation.holdout)) - classes }
-            let smallest = max(trainingRows.min() ?? 1, 1)
-            let q = min(1, Double(batchSize) / Double(smallest))
-            let stepsPerRound: Int
-            switch plan.local.work {
-            case .epochs(let epochs): stepsPerRound = epochs * ((smallest + batchSize - 1) / batchSize)
-            case .steps(let steps): stepsPerRound = steps
-            }
-            sigma = try Self.noiseMultiplier(p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds, delta: p.delta,
-                                             unit: "per patient record at the smallest site")
-            privacy = TaskPrivacy(unit: .record, exampleClipNorm: Float(p.clip), deltaClipNorm: p.deltaClip.map(Float.init),
-                                  noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta, siteBudgetEpsilon: p.budgetEpsilon)
-        case .site:
-            let sampled = SiteSampling(size: Self.size(plan.sampling.perRound), minimum: plan.sampling.minimum).count(of: tables.count)
-            sigma = try Self.noiseMultiplier(p.calibration, samplingRate: Double(sampled) / Double(tables.count),
-                                             steps: plan.rounds, delta: p.delta, unit: "per site")
-            privacy = TaskPrivacy(unit: .site, deltaClipNorm: Float(p.clip), noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta)
-        }
-        noiseMultiplier = sigma
-        configuration = FederationConfiguration(
-            runID: runID, definition: definition, schema: schema, rounds: plan.rounds,
-            sampling: SiteSampling(size: Self.size(plan.sampling.perRound), minimum: plan.sampling.minimum),
-            local: local, privacy: privacy, runBudgetEpsilon: p.unit == .site ? p.budgetEpsilon : nil,
-            evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
-            seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
+        configuration = try FederationConfiguration(
+            plan: plan, definition: definition, schema: schema, siteRows: tables.map(\.table.rowCount), runID: runID)
+        noiseMultiplier = configuration.privacy.noiseMultiplier
     }
 
     static func size(_ perRound: Plan.Sampling.PerRound) -> SiteSampling.Size {

@@ -11,6 +11,7 @@ extension SitePolicy {
     /// - the run's ε alone (`TaskRequest.epsilon(delta:)`) ≤ `privacy.maximum_epsilon_per_run`;
     /// - the ledger's ε after the run (`TaskRequest.lifetimeEpsilon(delta:)`, composed in
     ///   RDP) ≤ `privacy.lifetime_epsilon`;
+    /// - the noise is secure, unless `accept.seeded_noise` allows seeded noise;
     /// - the training records ≥ `minimum_records`.
     ///
     /// ε is measured at the policy's `privacy.delta`, whatever δ the plan reports at.
@@ -49,6 +50,9 @@ extension SitePolicy {
             }
         } else {
             reasons.append("the run has no differential privacy (privacy unit none); accepted units: \(acceptedUnits)")
+        }
+        if request.seededNoise && !accept.seededNoise {
+            reasons.append("the run's noise is seeded (reproducible), which this site accepts only in test federations")
         }
         if request.trainingRecords < minimumRecords {
             reasons.append("only \(request.trainingRecords) training records, the minimum is \(minimumRecords)")

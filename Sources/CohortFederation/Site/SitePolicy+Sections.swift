@@ -1,7 +1,7 @@
 import CohortPrivacy
 
 extension SitePolicy {
-    /// The data a site exposes (`dataset:`): `{path, schema, holdout}`.
+    /// The data a site exposes (`dataset:`): `{path, schema, holdout, split_seed}`.
     public struct Dataset: Sendable, Hashable, Decodable {
         /// The CSV file (required).
         public var path: Plan.FilePath
@@ -9,18 +9,22 @@ extension SitePolicy {
         public var schema: Plan.FilePath?
         /// The fraction of rows held out for evaluation and never trained on; default 0.2.
         public var holdout: Double
+        /// The seed of the stratified holdout split; default 0. The split is the site's own:
+        /// the same seed keeps the same records held out across runs.
+        public var splitSeed: UInt64
 
-        public init(path: Plan.FilePath, schema: Plan.FilePath? = nil, holdout: Double = 0.2) {
+        public init(path: Plan.FilePath, schema: Plan.FilePath? = nil, holdout: Double = 0.2, splitSeed: UInt64 = 0) {
             self.path = path
             self.schema = schema
             self.holdout = holdout
+            self.splitSeed = splitSeed
         }
 
         public init(from decoder: any Decoder) throws {
-            let fields = try PlanFields(decoder, known: ["path", "schema", "holdout"])
+            let fields = try PlanFields(decoder, known: ["path", "schema", "holdout", "split_seed"])
             self.init(
                 path: try fields.required("path"), schema: try fields.optional("schema"),
-                holdout: try fields.optional("holdout") ?? 0.2)
+                holdout: try fields.optional("holdout") ?? 0.2, splitSeed: try fields.optional("split_seed") ?? 0)
         }
     }
 
@@ -81,15 +85,19 @@ extension SitePolicy {
         /// The privacy units accepted; default `[.record]`. A run without differential
         /// privacy is never accepted.
         public var units: [PrivacyUnit]
+        /// Whether runs with seeded (reproducible, hence predictable) noise are accepted;
+        /// default false. Only for test federations: seeded noise protects no one.
+        public var seededNoise: Bool
 
-        public init(models: NameList, strategies: NameList, units: [PrivacyUnit] = [.record]) {
+        public init(models: NameList, strategies: NameList, units: [PrivacyUnit] = [.record], seededNoise: Bool = false) {
             self.models = models
             self.strategies = strategies
             self.units = units
+            self.seededNoise = seededNoise
         }
 
         public init(from decoder: any Decoder) throws {
-            let fields = try PlanFields(decoder, known: ["models", "strategies", "units"])
+            let fields = try PlanFields(decoder, known: ["models", "strategies", "units", "seeded_noise"])
             var units: [PrivacyUnit] = [.record]
             if let words: [String] = try fields.optional("units") {
                 units = []
@@ -103,7 +111,8 @@ extension SitePolicy {
                     units.append(unit)
                 }
             }
-            self.init(models: try fields.required("models"), strategies: try fields.required("strategies"), units: units)
+            self.init(models: try fields.required("models"), strategies: try fields.required("strategies"), units: units,
+                      seededNoise: try fields.optional("seeded_noise") ?? false)
         }
     }
 

@@ -17,10 +17,12 @@ import Foundation
 ///   path: data/patients.csv         # required; the site's CSV
 ///   schema: data/patients.schema.json   # optional; else inferred from the data
 ///   holdout: 0.2                    # fraction held out for evaluation; default 0.2
+///   split_seed: 0                   # seed of the stratified holdout split; default 0
 /// accept:
 ///   models: [logistic-regression, mlp-small]   # required; Models/ names, or "*"
 ///   strategies: [fedavg, fedprox]   # required; strategy names, or "*"
 ///   units: [record]                 # record and/or site; default [record]
+///   seeded_noise: false             # accept seeded (test-only) noise; default false
 /// privacy:
 ///   minimum_noise_multiplier: 0.8   # required; the smallest σ accepted
 ///   maximum_epsilon_per_run: 3      # required; the most ε one run may cost this site

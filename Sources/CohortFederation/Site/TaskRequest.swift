@@ -61,11 +61,14 @@ public struct TaskRequest: Sendable {
     public var trainingRecords: Int
     /// The site's lifetime ledger so far: every run it has taken part in.
     public var ledger: PrivacyLedger
+    /// Whether the run's noise is seeded (reproducible): refused unless the policy allows it.
+    public var seededNoise: Bool
 
     public init(
         runID: String, planHash: String, planName: String, model: String, strategy: String, privacy: Privacy,
-        trainingRecords: Int, ledger: PrivacyLedger
+        trainingRecords: Int, ledger: PrivacyLedger, seededNoise: Bool = false
     ) {
+        self.seededNoise = seededNoise
         self.runID = runID
         self.planHash = planHash
         self.planName = planName

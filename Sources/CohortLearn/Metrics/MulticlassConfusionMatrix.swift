@@ -39,6 +39,15 @@ public struct MulticlassConfusionMatrix: Sendable, Hashable, Codable {
         counts = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
     }
 
+    /// A matrix from k×k counts in row-major order (true class, predicted class), as
+    /// another party computed them; nil unless there are k² counts, all ≥ 0.
+    public init?(classCount: Int, rowMajorCounts: [Int]) {
+        guard classCount >= 1, rowMajorCounts.count == classCount * classCount, rowMajorCounts.allSatisfy({ $0 >= 0 })
+        else { return nil }
+        self.classCount = classCount
+        counts = (0..<classCount).map { Array(rowMajorCounts[($0 * classCount)..<(($0 + 1) * classCount)]) }
+    }
+
     /// The matrix of `predicted` classes against `labels`, each in 0..<classCount.
     public init(labels: [Int], predicted: [Int], classCount: Int) {
         precondition(labels.count == predicted.count, "\(labels.count) labels but \(predicted.count) predictions")

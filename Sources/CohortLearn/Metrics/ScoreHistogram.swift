@@ -43,6 +43,22 @@ public struct ScoreHistogram: Sendable, Hashable {
         invalidScoreCount = 0
     }
 
+    /// A histogram from its counts, as another party computed them (federated evaluation);
+    /// nil unless the three vectors have one entry per bin, the counts are ≥ 0 and the sums
+    /// finite and ≥ 0.
+    public init?(positiveCounts: [Int], negativeCounts: [Int], scoreSums: [Double], invalidScoreCount: Int) {
+        let bins = positiveCounts.count
+        guard bins >= 1, negativeCounts.count == bins, scoreSums.count == bins, invalidScoreCount >= 0,
+              positiveCounts.allSatisfy({ $0 >= 0 }), negativeCounts.allSatisfy({ $0 >= 0 }),
+              scoreSums.allSatisfy({ $0.isFinite && $0 >= 0 })
+        else { return nil }
+        self.binCount = bins
+        self.positiveCounts = positiveCounts
+        self.negativeCounts = negativeCounts
+        self.scoreSums = scoreSums
+        self.invalidScoreCount = invalidScoreCount
+    }
+
     /// The histogram of `scores` with Boolean labels (`true` = positive).
     public init<Score: BinaryFloatingPoint>(
         scores: [Score], labels: [Bool], binCount: Int = ScoreHistogram.defaultBinCount

@@ -1,0 +1,68 @@
+import Foundation
+
+/// `site.yaml`: how `cohort site --config` runs at a hospital. The governance lives in the
+/// policy file it names (`SitePolicy`: what the site accepts); this file says where the
+/// orchestrator is, which certificate the site presents, and where its state lives.
+/// Relative paths are resolved against the file's folder; unknown fields are errors.
+///
+/// ```yaml
+/// policy: site-policy.yaml          # required; the SitePolicy file
+/// orchestrator: orchestrator.example.org:7443   # required; the site dials out to it
+/// pki:                              # required
+///   ca: pki/ca.cert.pem
+///   certificate: keys/hospital-a.cert.pem
+///   key: keys/hospital-a.key.pem
+/// state: state/                     # required; the site's privacy ledger (ledger.json)
+/// reconnect:
+///   initial_seconds: 0.5            # first delay after a lost connection; default 0.5
+///   maximum_seconds: 30             # the delay doubles up to this; default 30
+/// ```
+public struct SiteConfiguration: Sendable, Hashable, Decodable {
+    public var policy: Plan.FilePath
+    public var orchestrator: HostPort
+    public var pki: PartyFiles
+    public var state: Plan.FilePath
+    public var reconnectInitialSeconds: Double
+    public var reconnectMaximumSeconds: Double
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try PlanFields(decoder, known: ["policy", "orchestrator", "pki", "state", "reconnect"])
+        policy = try fields.required("policy")
+        orchestrator = try fields.required("orchestrator")
+        pki = try fields.required("pki")
+        state = try fields.required("state")
+        let reconnect = try fields.optional("reconnect", as: Reconnect.self)
+        reconnectInitialSeconds = reconnect?.initial ?? 0.5
+        reconnectMaximumSeconds = reconnect?.maximum ?? 30
+        guard reconnectInitialSeconds > 0, reconnectMaximumSeconds >= reconnectInitialSeconds else {
+            throw PlanError(.invalidValue, field: fields.field("reconnect"),
+                            "needs 0 < initial_seconds ≤ maximum_seconds, got \(reconnectInitialSeconds) and \(reconnectMaximumSeconds)")
+        }
+    }
+
+    struct Reconnect: Decodable {
+        var initial: Double?
+        var maximum: Double?
+        init(from decoder: any Decoder) throws {
+            let fields = try PlanFields(decoder, known: ["initial_seconds", "maximum_seconds"])
+            initial = try fields.optional("initial_seconds")
+            maximum = try fields.optional("maximum_seconds")
+        }
+    }
+
+    /// Reads and checks the file at `url`; errors name the file, the line and the field.
+    public static func load(from url: URL) throws(SitePolicyError) -> SiteConfiguration {
+        let text = try YAMLDocument<SitePolicyError>.text(of: url, describedAs: "the site configuration")
+        return try YAMLDocument<SitePolicyError>(source: url.path).decode(
+            SiteConfiguration.self, from: text, ifEmpty: "the configuration is empty; it needs policy, orchestrator, pki and state",
+            ifNotMapping: { "a site configuration is a mapping of fields, not a \($0)" }
+        ) { configuration in
+            var resolved = configuration
+            let base = url.deletingLastPathComponent()
+            resolved.policy = configuration.policy.resolved(against: base)
+            resolved.pki = configuration.pki.resolved(against: base)
+            resolved.state = configuration.state.resolved(against: base)
+            return resolved
+        }
+    }
+}

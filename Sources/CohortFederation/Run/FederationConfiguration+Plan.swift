@@ -1,0 +1,80 @@
+import CohortData
+import CohortLearn
+import Foundation
+
+extension FederationConfiguration {
+    /// The engine's configuration for `plan`, shared by `cohort simulate` and the orchestrator.
+    ///
+    /// `siteRows` holds each site's row count (holdout included), in plan order. A simulation
+    /// knows them; the orchestrator does not (rows stay at the sites), so it passes `nil` with
+    /// the number of sites, and a record-unit plan must then give `noise_multiplier`: σ for a
+    /// target ε depends on q = batch / rows at the smallest site.
+    public init(plan: Plan, definition: ModelDefinition, schema: Schema, siteRows: [Int]?, siteCount: Int? = nil,
+                runID: String) throws {
+        let sites = siteRows?.count ?? siteCount ?? 0
+        guard sites > 0 else { throw FederationError("no sites") }
+        if plan.local.schedule != .constant {
+            throw FederationError("field 'local.schedule': only 'constant' is supported by the round engine yet")
+        }
+        let local: LocalWork
+        let batchSize = plan.local.batchSize
+        switch plan.local.work {
+        case .epochs(let epochs):
+            local = LocalWork(epochs: epochs, batchSize: batchSize, optimizer: plan.local.optimizerConfiguration,
+                              learningRate: Float(plan.local.learningRate))
+        case .steps(let steps):
+            local = LocalWork(steps: steps, batchSize: batchSize, optimizer: plan.local.optimizerConfiguration,
+                              learningRate: Float(plan.local.learningRate))
+        }
+
+        let p = plan.privacy
+        if p.adaptiveClipping != nil {
+            throw FederationError("field 'privacy.adaptive_clipping': not supported by the round engine yet")
+        }
+        if p.noisePreprocessing {
+            throw FederationError("field 'privacy.noise_preprocessing': not supported yet; the statistics are released outside ε and the run record says so")
+        }
+        let noiseSeed: UInt64? = p.noise == .seeded ? plan.seed : nil
+        let sampling = SiteSampling(size: Simulation.size(plan.sampling.perRound), minimum: plan.sampling.minimum)
+        var privacy = TaskPrivacy()
+        switch p.unit {
+        case .none:
+            privacy = TaskPrivacy(unit: .none, deltaClipNorm: p.deltaClip.map(Float.init))
+        case .record:
+            let sigma: Double
+            if case .noiseMultiplier(let given)? = p.calibration {
+                sigma = given
+            } else if let siteRows {
+                // The worst site has the fewest training rows: the largest q = batch / rows.
+                // Stratified rounding can leave a site a row short per class: assume the fewest.
+                let classes = max(schema.label.classes.count, 1)
+                let trainingRows = siteRows.map { Int(Double($0) * (1 - plan.evaluation.holdout)) - classes }
+                let smallest = max(trainingRows.min() ?? 1, 1)
+                let q = min(1, Double(batchSize) / Double(smallest))
+                let stepsPerRound: Int
+                switch plan.local.work {
+                case .epochs(let epochs): stepsPerRound = epochs * ((smallest + batchSize - 1) / batchSize)
+                case .steps(let steps): stepsPerRound = steps
+                }
+                sigma = try Simulation.noiseMultiplier(p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
+                                                       delta: p.delta, unit: "per patient record at the smallest site")
+            } else {
+                throw FederationError(
+                    "field 'privacy': a real federation's record-unit plan gives noise_multiplier (σ for a target ε "
+                        + "depends on each site's record count, which stays at the site; each site checks its own ε)")
+            }
+            privacy = TaskPrivacy(unit: .record, exampleClipNorm: Float(p.clip), deltaClipNorm: p.deltaClip.map(Float.init),
+                                  noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta, siteBudgetEpsilon: p.budgetEpsilon)
+        case .site:
+            let sampled = sampling.count(of: sites)
+            let sigma = try Simulation.noiseMultiplier(p.calibration, samplingRate: Double(sampled) / Double(sites),
+                                                       steps: plan.rounds, delta: p.delta, unit: "per site")
+            privacy = TaskPrivacy(unit: .site, deltaClipNorm: Float(p.clip), noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta)
+        }
+        self.init(
+            runID: runID, definition: definition, schema: schema, rounds: plan.rounds, sampling: sampling,
+            local: local, privacy: privacy, runBudgetEpsilon: p.unit == .site ? p.budgetEpsilon : nil,
+            evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
+            seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
+    }
+}

@@ -1,0 +1,276 @@
+import CohortData
+import CohortLearn
+import CohortPrivacy
+import Foundation
+
+/// What `cohort site` does with each task, whatever carries it: checks the run against the
+/// site's policy, trains, clips and noises inside this process, charges and saves the site's
+/// lifetime ledger, and writes every decision to the audit log (ARCHITECTURE.md, "The site
+/// decides").
+///
+/// The rows stay in a per-run `InMemorySite`, the same code `cohort simulate` runs, so a
+/// real federation and a simulation with the same seeds compute the same deltas.
+///
+/// State survives a restart: the ledger is saved (atomically) to `STATE/ledger.json` after
+/// every charge, before anything leaves; the audit log is append-only with a hash chain.
+public actor SiteWorker {
+    /// The run a task belongs to, as the orchestrator describes it.
+    public struct RunContext: Sendable {
+        public var runID: String
+        /// The plan as submitted, and the hash the orchestrator claims for it.
+        public var planYAML: String
+        public var planHash: String
+        public var definition: ModelDefinition
+        public var schema: Schema
+        /// The rounds the run has in all.
+        public var rounds: Int
+        public var local: LocalWork
+        public var privacy: TaskPrivacy
+        /// Site unit: the probability that this site is sampled in a round.
+        public var siteSamplingRate: Double
+
+        public init(runID: String, planYAML: String, planHash: String, definition: ModelDefinition, schema: Schema,
+                    rounds: Int, local: LocalWork, privacy: TaskPrivacy, siteSamplingRate: Double) {
+            self.runID = runID
+            self.planYAML = planYAML
+            self.planHash = planHash
+            self.definition = definition
+            self.schema = schema
+            self.rounds = rounds
+            self.local = local
+            self.privacy = privacy
+            self.siteSamplingRate = siteSamplingRate
+        }
+    }
+
+    public nonisolated let policy: SitePolicy
+    public nonisolated var name: String { policy.name }
+    private let table: CSVTable
+    private let siteSchema: Schema?
+    private let audit: AuditLog
+    private let ledgerURL: URL
+    /// Every charge this site has paid, across runs, restored from `ledger.json`.
+    public private(set) var ledger: PrivacyLedger
+    /// The site's rows, one `InMemorySite` per run (each with that run's ledger and noise).
+    private var runSites: [String: InMemorySite] = [:]
+    /// The updates sent, by "RUN/round-N": a round asked again gets the same update, so a
+    /// replayed round releases nothing new.
+    private var sentUpdates: [String: SiteUpdate] = [:]
+
+    /// Loads the site's data and state. Throws when the data, the schema, the ledger or the
+    /// audit log cannot be read: a site never starts on state it cannot trust.
+    public init(policy: SitePolicy, stateDirectory: URL) throws {
+        self.policy = policy
+        table = try CSVTable(contentsOf: policy.dataset.path.url)
+        siteSchema = try policy.dataset.schema.map { try Schema(contentsOf: $0.url) }
+        try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
+        ledgerURL = stateDirectory.appendingPathComponent("ledger.json")
+        if FileManager.default.fileExists(atPath: ledgerURL.path) {
+            do {
+                ledger = try JSONDecoder().decode(PrivacyLedger.self, from: Data(contentsOf: ledgerURL))
+            } catch {
+                throw SiteError(.data, site: policy.name, "\(ledgerURL.path) is not a readable privacy ledger: \(error)")
+            }
+        } else {
+            ledger = PrivacyLedger(unit: .record, site: policy.name)
+        }
+        let auditURL = policy.auditLog.url
+        try FileManager.default.createDirectory(at: auditURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        audit = try AuditLog(fileAt: auditURL)
+    }
+
+    /// Writes `site_started` with what the site accepts and its ledger so far.
+    public func start() async throws {
+        _ = try await audit.append(.siteStarted, details: [
+            "site": .string(name), "rows": .integer(table.rowCount),
+            "lifetime_epsilon_spent": .number(ledger.epsilon(delta: policy.privacy.delta).epsilon),
+            "delta": .number(policy.privacy.delta), "charges": .integer(ledger.charges.count),
+        ])
+    }
+
+    // MARK: Tasks
+
+    /// The sufficient statistics of the training rows for the shared preprocessing, after
+    /// the policy check.
+    public func aggregates(_ context: RunContext, taskID: String) async throws -> FeatureAggregates {
+        try await received(taskID, kind: "preprocessing", context: context, round: 0)
+        let site = try await admit(context, taskID: taskID, round: 0)
+        return try await site.aggregates(schema: context.schema)
+    }
+
+    /// Trains from the task's global model and returns the clipped, noised delta.
+    public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
+        try await received(taskID, kind: "training", context: context, round: task.round)
+        let key = "\(context.runID)/round-\(task.round)"
+        if let update = sentUpdates[key] {
+            _ = try await audit.append("update_resent", details: [
+                "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
+                "reason": "the round was asked again; the update already sent is sent again, nothing new is released",
+            ])
+            return update
+        }
+        let site = try await admit(context, taskID: taskID, round: task.round)
+        // A round already charged here but whose update is lost (the site restarted): training
+        // it again is a second release, charged under its own id.
+        var chargeID = key
+        var repeatCount = 1
+        while ledger.contains(chargeID: chargeID) {
+            repeatCount += 1
+            chargeID = "\(key)/repeat-\(repeatCount)"
+        }
+        let update = try await site.train(task, chargeID: chargeID)
+        switch task.privacy.unit {
+        case .record:
+            for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
+                try await record(charge, taskID: taskID)
+            }
+        case .site:
+            // DP-FedAvg (ARCHITECTURE.md, privacy model): one step of the subsampled Gaussian
+            // per round at q = sites per round / sites, the orchestrator's own accounting.
+            try await record(PrivacyCharge(
+                id: chargeID, label: "round \(task.round) (site unit)", samplingRate: context.siteSamplingRate,
+                noiseMultiplier: task.privacy.noiseMultiplier, steps: 1), taskID: taskID)
+        case .none:
+            break
+        }
+        sentUpdates[key] = update
+        return update
+    }
+
+    /// Records that an update left (or failed to): bytes and norm, for the audit log.
+    public func sent(_ update: SiteUpdate, taskID: String, runID: String, round: Int, bytes: Int, accepted: Bool, reason: String?) async throws {
+        var details: [String: AuditValue] = [
+            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "bytes": .integer(bytes),
+            "l2_norm": .number(l2Norm(update.delta)), "records": .integer(update.records), "accepted": .bool(accepted),
+        ]
+        if let reason { details["rejection_reason"] = .string(reason) }
+        _ = try await audit.append(.updateSent, details: details)
+    }
+
+    /// Scores the task's global model on the holdout; nil when the site's k suppresses it.
+    public func evaluate(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteEvaluation? {
+        try await received(taskID, kind: "evaluation", context: context, round: task.round)
+        let site = runSite(context.runID)
+        try await site.prepare(schema: try checkedSchema(context.schema))
+        let holdout = try await site.holdoutRecordCount(schema: context.schema)
+        let decision = policy.checkEvaluation(heldOutRecords: holdout)
+        guard decision.isAccepted else {
+            _ = try await audit.append(.evaluationSuppressed, details: [
+                "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
+                "reasons": .list(decision.reasons.map(AuditValue.string)),
+            ])
+            return nil
+        }
+        let evaluation = try await site.evaluate(task)
+        _ = try await audit.append(.evaluationSent, details: [
+            "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
+            "records": .integer(evaluation.records),
+        ])
+        return evaluation
+    }
+
+    // MARK: Policy
+
+    /// Checks the run against the policy for a task of `round` (0: preprocessing); refuses
+    /// with every reason, logged, or returns the run's site.
+    private func admit(_ context: RunContext, taskID: String, round: Int) async throws -> InMemorySite {
+        var reasons = [String]()
+        var planName = context.runID, model = context.definition.name, strategy = "?"
+        do {
+            let plan = try Plan.parse(yaml: context.planYAML, source: "the run's plan")
+            planName = plan.name
+            model = plan.model.description
+            strategy = plan.strategy.kind.rawValue
+            if plan.hash != context.planHash.lowercased() {
+                reasons.append("the plan's hash is \(plan.hash.prefix(12))…, not the \(context.planHash.prefix(12))… the task claims")
+            }
+        } catch {
+            reasons.append("the run's plan does not parse: \(error)")
+        }
+        let site = runSite(context.runID)
+        var records = 0
+        do {
+            try await site.prepare(schema: try checkedSchema(context.schema))
+            records = try await site.trainingRecordCount(schema: context.schema)
+        } catch {
+            reasons.append("this site's data does not fit the plan's schema: \(error)")
+        }
+        if reasons.isEmpty {
+            let privacy: TaskRequest.Privacy
+            switch context.privacy.unit {
+            case .none:
+                privacy = .none
+            case .record:
+                // The whole run, projected: checked against the ledger without this run, so
+                // the rounds already paid are not counted twice.
+                let steps = TaskRequest.localSteps(rounds: context.rounds, work: context.local, trainingRecords: records)
+                privacy = .record(noiseMultiplier: context.privacy.noiseMultiplier, batchSize: context.local.batchSize, steps: steps)
+            case .site:
+                privacy = .site(noiseMultiplier: context.privacy.noiseMultiplier, samplingRate: context.siteSamplingRate,
+                                rounds: context.rounds)
+            }
+            let request = TaskRequest(
+                runID: context.runID, planHash: context.planHash, planName: planName, model: model, strategy: strategy,
+                privacy: privacy, trainingRecords: records, ledger: try ledger(excludingRun: context.runID),
+                seededNoise: context.privacy.noiseSeed != nil)
+            reasons = policy.check(request).reasons
+        }
+        guard reasons.isEmpty else {
+            _ = try await audit.append(.taskRefused, details: [
+                "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
+                "reasons": .list(reasons.map(AuditValue.string)),
+            ])
+            throw SiteError(.refused, site: name, reasons.joined(separator: "; "))
+        }
+        _ = try await audit.append(.taskAccepted, details: [
+            "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
+        ])
+        return site
+    }
+
+    /// The plan's schema, refused when the site declares its own and the two differ.
+    private func checkedSchema(_ schema: Schema) throws -> Schema {
+        if let siteSchema, siteSchema != schema {
+            throw SiteError(.refused, site: name, "the plan's schema differs from this site's (\(policy.dataset.schema?.path ?? ""))")
+        }
+        return schema
+    }
+
+    private func runSite(_ runID: String) -> InMemorySite {
+        if let site = runSites[runID] { return site }
+        var runLedger = PrivacyLedger(unit: .record, site: name)
+        for charge in ledger.charges where charge.id.hasPrefix(runID + "/") { _ = try? runLedger.charge(charge) }
+        let site = InMemorySite(name: name, table: table, holdoutFraction: policy.dataset.holdout,
+                                seed: policy.dataset.splitSeed, ledger: runLedger)
+        runSites[runID] = site
+        return site
+    }
+
+    /// The lifetime ledger without `runID`'s charges.
+    private func ledger(excludingRun runID: String) throws -> PrivacyLedger {
+        var other = PrivacyLedger(unit: .record, site: name)
+        for charge in ledger.charges where !charge.id.hasPrefix(runID + "/") { try other.charge(charge) }
+        return other
+    }
+
+    // MARK: Ledger and audit
+
+    private func record(_ charge: PrivacyCharge, taskID: String) async throws {
+        guard try ledger.charge(charge) else { return }
+        let data = try JSONEncoder().encode(ledger)
+        try data.write(to: ledgerURL, options: .atomic)
+        _ = try await audit.append(.budgetSpent, details: [
+            "task": .string(taskID), "charge": .string(charge.id), "sampling_rate": .number(charge.mechanism.samplingRate),
+            "noise_multiplier": .number(charge.mechanism.noiseMultiplier), "steps": .integer(charge.steps),
+            "lifetime_epsilon": .number(ledger.epsilon(delta: policy.privacy.delta).epsilon),
+            "delta": .number(policy.privacy.delta),
+        ])
+    }
+
+    private func received(_ taskID: String, kind: String, context: RunContext, round: Int) async throws {
+        _ = try await audit.append(.taskReceived, details: [
+            "task": .string(taskID), "kind": .string(kind), "run": .string(context.runID), "round": .integer(round),
+            "plan_hash": .string(context.planHash),
+        ])
+    }
+}
