@@ -1,0 +1,289 @@
+import CohortData
+import CohortFederation
+import CohortLearn
+import Foundation
+import GRPCCore
+
+/// The orchestrator's service behind the two gRPC services: it queues researchers' runs and
+/// executes them one at a time with the shared `RoundEngine`, over `RemoteSite`s of the
+/// connected sites, and streams each run's events to its watchers.
+public actor Orchestrator {
+    /// Settings from `orchestrator.yaml`.
+    public struct Options: Sendable {
+        public var limits: MessageLimits
+        /// How long a run waits for its sites to connect before round 1.
+        public var siteWaitSeconds: Double
+        public var heartbeatSeconds: Int
+        /// Runs' files (models) live under `STATE/runs/RUN-ID/`.
+        public var stateDirectory: URL
+
+        public init(stateDirectory: URL, limits: MessageLimits = .default, siteWaitSeconds: Double = 30,
+                    heartbeatSeconds: Int = 10) {
+            self.stateDirectory = stateDirectory
+            self.limits = limits
+            self.siteWaitSeconds = siteWaitSeconds
+            self.heartbeatSeconds = heartbeatSeconds
+        }
+    }
+
+    private struct Run {
+        var id: String
+        var planYAML: String
+        var planName: String
+        var planHash: String
+        var modelYAML: String
+        var schemaJSON: String
+        var rounds: Int
+        var submittedBy: String
+        var submitted: Date
+        var state: Cohort_V1_RunState = .queued
+        var roundsCompleted = 0
+        var events: [Cohort_V1_RunEvent] = []
+        var watchers: [Int: AsyncStream<Cohort_V1_RunEvent>.Continuation] = [:]
+        var cancelReason: String?
+        var task: Task<Void, Never>?
+    }
+
+    public let options: Options
+    public let registry = SiteRegistry()
+    private var runs: [String: Run] = [:]
+    private var order: [String] = []
+    private var queue: [String] = []
+    private var running: String?
+    private var nextWatcher = 0
+    private var nextRun = 1
+    private let log: @Sendable (String) -> Void
+
+    public init(options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.options = options
+        self.log = log
+        try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("runs"),
+                                                withIntermediateDirectories: true)
+    }
+
+    /// Wires the registry's refusals into the runs' event streams; call once before serving.
+    public func start() async {
+        await registry.setRefusalHandler { [weak self] runID, site, round, reasons in
+            Task { await self?.refused(runID: runID, site: site, round: round, reasons: reasons) }
+        }
+    }
+
+    // MARK: Researcher calls
+
+    /// Validates and queues a run. Throws `RPCError(.invalidArgument)` naming what is wrong.
+    public func submit(planYAML: String, modelYAML: String, schemaJSON: String, submittedBy: String)
+        throws(RPCError) -> (runID: String, planHash: String)
+    {
+        let plan: Plan
+        do {
+            plan = try Plan.parse(yaml: planYAML, source: "the submitted plan")
+            _ = try ModelDefinition.parse(yaml: modelYAML, source: "the submitted model")
+            guard !schemaJSON.isEmpty else {
+                throw WireError("the plan has no schema: a real federation's plan names one (`cohort schema infer`), "
+                                + "because no rows leave the sites to infer it")
+            }
+            let schema = try Schema(jsonData: Data(schemaJSON.utf8), fileName: "the submitted schema")
+            let names = try Self.siteNames(plan)
+            let definition = try ModelDefinition.parse(yaml: modelYAML, source: "the submitted model")
+            _ = try FederationConfiguration(plan: plan, definition: definition, schema: schema, siteRows: nil,
+                                            siteCount: names.count, runID: "check")
+            _ = try plan.strategy.makeStrategy()
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "\(error)")
+        }
+        let id = String(format: "run-%04d", nextRun)
+        nextRun += 1
+        runs[id] = Run(id: id, planYAML: planYAML, planName: plan.name, planHash: plan.hash, modelYAML: modelYAML,
+                       schemaJSON: schemaJSON, rounds: plan.rounds, submittedBy: submittedBy, submitted: Date())
+        order.append(id)
+        queue.append(id)
+        log("\(id): \(plan.name) submitted by \(submittedBy), plan hash \(plan.hash.prefix(12))…")
+        startNextIfIdle()
+        return (id, plan.hash)
+    }
+
+    /// The run's events so far (rounds from `fromRound`), then new ones until it ends.
+    public func watch(runID: String, fromRound: Int) throws(RPCError) -> AsyncStream<Cohort_V1_RunEvent> {
+        guard var run = runs[runID] else { throw RPCError(code: .notFound, message: "no run \(runID)") }
+        let (stream, continuation) = AsyncStream<Cohort_V1_RunEvent>.makeStream(bufferingPolicy: .unbounded)
+        for event in run.events {
+            if case .round(let record)? = event.kind, record.round < fromRound { continue }
+            continuation.yield(event)
+        }
+        if Self.isFinal(run.state) {
+            continuation.finish()
+        } else {
+            nextWatcher += 1
+            let id = nextWatcher
+            run.watchers[id] = continuation
+            runs[runID] = run
+            continuation.onTermination = { [weak self] _ in Task { await self?.unwatch(runID: runID, watcher: id) } }
+        }
+        return stream
+    }
+
+    private func unwatch(runID: String, watcher: Int) { runs[runID]?.watchers[watcher] = nil }
+
+    /// Every run, newest first.
+    public func list() -> [Cohort_V1_RunSummary] {
+        order.reversed().compactMap { runs[$0] }.map { run in
+            .with {
+                $0.runID = run.id
+                $0.planName = run.planName
+                $0.planHash = run.planHash
+                $0.state = run.state
+                $0.roundsCompleted = UInt32(run.roundsCompleted)
+                $0.roundsPlanned = UInt32(run.rounds)
+                $0.submittedBy = run.submittedBy
+                $0.submittedUnixMs = Int64(run.submitted.timeIntervalSince1970 * 1000)
+            }
+        }
+    }
+
+    /// The run's final model file.
+    public func model(runID: String) throws(RPCError) -> Data {
+        guard runs[runID] != nil else { throw RPCError(code: .notFound, message: "no run \(runID)") }
+        guard let data = try? Data(contentsOf: modelURL(runID)) else {
+            throw RPCError(code: .failedPrecondition, message: "run \(runID) has no model yet (it has not finished)")
+        }
+        return data
+    }
+
+    /// Cancels a queued run, or stops a running one; returns its state afterwards.
+    public func cancel(runID: String, reason: String) throws(RPCError) -> Cohort_V1_RunState {
+        guard let run = runs[runID] else { throw RPCError(code: .notFound, message: "no run \(runID)") }
+        if Self.isFinal(run.state) { return run.state }
+        let why = reason.isEmpty ? "cancelled by the researcher" : "cancelled: \(reason)"
+        runs[runID]?.cancelReason = why
+        if run.state == .queued {
+            queue.removeAll { $0 == runID }
+            finish(runID, state: .cancelled, message: why, summaryJSON: "")
+        } else {
+            run.task?.cancel()
+        }
+        return runs[runID]?.state ?? .cancelled
+    }
+
+    // MARK: Running
+
+    private func startNextIfIdle() {
+        guard running == nil, !queue.isEmpty else { return }
+        let id = queue.removeFirst()
+        running = id
+        runs[id]?.state = .running
+        runs[id]?.task = Task { await self.execute(id) }
+    }
+
+    private func execute(_ runID: String) async {
+        guard let run = runs[runID] else { return }
+        log("\(runID): started")
+        do {
+            let plan = try Plan.parse(yaml: run.planYAML, source: "run \(runID)")
+            let definition = try ModelDefinition.parse(yaml: run.modelYAML, source: "run \(runID) model")
+            let schema = try Schema(jsonData: Data(run.schemaJSON.utf8), fileName: "run \(runID) schema")
+            let names = try Self.siteNames(plan)
+            let configuration = try FederationConfiguration(
+                plan: plan, definition: definition, schema: schema, siteRows: nil, siteCount: names.count, runID: runID)
+            let strategy = try plan.strategy.makeStrategy()
+            let description = RunDescription(
+                runID: runID, planYAML: run.planYAML, planHash: run.planHash, modelYAML: run.modelYAML,
+                schemaJSON: run.schemaJSON, rounds: plan.rounds,
+                siteSamplingRate: Double(configuration.sampling.count(of: names.count)) / Double(names.count),
+                local: configuration.local, privacy: configuration.privacy, limits: options.limits)
+            let connected = await registry.waitForSites(names, seconds: options.siteWaitSeconds)
+            let missing = names.filter { !connected.contains($0) }
+            if !missing.isEmpty { log("\(runID): not connected after \(options.siteWaitSeconds) s: \(missing.joined(separator: ", "))") }
+            let sites = names.map { RemoteSite(name: $0, registry: registry, run: description) }
+
+            // Round records reach the actor in order through one stream.
+            let (records, recordSink) = AsyncStream<RoundRecord>.makeStream(bufferingPolicy: .unbounded)
+            let consumer = Task {
+                for await record in records { self.roundCompleted(runID, record, delta: configuration.privacy.delta) }
+            }
+            var engine = RoundEngine(configuration: configuration, strategy: strategy)
+            let outcome: Result<RoundEngine.Result, any Error>
+            do {
+                outcome = .success(try await engine.run(sites: sites) { recordSink.yield($0) })
+            } catch {
+                outcome = .failure(error)
+            }
+            recordSink.finish()
+            await consumer.value
+            let result = try outcome.get()
+            try FileManager.default.createDirectory(at: runDirectory(runID), withIntermediateDirectories: true)
+            try result.model.write(to: modelURL(runID))
+            let summary = RunSummary(result: result, configuration: configuration, runDirectory: runDirectory(runID).path)
+            let message = runs[runID]?.cancelReason ?? result.stoppedEarly ?? "\(result.history.count) rounds completed"
+            finish(runID, state: runs[runID]?.cancelReason == nil ? .completed : .cancelled, message: message,
+                   summaryJSON: (try? RemoteSite.json(summary)) ?? "")
+        } catch {
+            let cancelled = runs[runID]?.cancelReason
+            finish(runID, state: cancelled == nil ? .failed : .cancelled, message: cancelled ?? "\(error)", summaryJSON: "")
+        }
+    }
+
+    private func roundCompleted(_ runID: String, _ record: RoundRecord, delta: Double) {
+        guard let wire = try? Cohort_V1_RoundRecord(record, delta: delta) else { return }
+        runs[runID]?.roundsCompleted = record.round
+        var line = "\(runID): round \(record.round) sites \(record.answered.count)/\(record.sampled.count)"
+        if !record.dropped.isEmpty {
+            line += " dropped " + record.dropped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+        }
+        log(line)
+        publish(runID) { $0.round = wire }
+    }
+
+    private func refused(runID: String, site: String, round: Int, reasons: [String]) {
+        log("\(runID): \(site) refused round \(round): \(reasons.joined(separator: "; "))")
+        publish(runID) { $0.refusal = .with { $0.siteID = site; $0.round = UInt32(round); $0.reasons = reasons } }
+    }
+
+    private func finish(_ runID: String, state: Cohort_V1_RunState, message: String, summaryJSON: String) {
+        guard let run = runs[runID] else { return }
+        runs[runID]?.state = state
+        log("\(runID): \(message)")
+        publish(runID) {
+            $0.finished = .with {
+                $0.state = state
+                $0.message = message
+                $0.roundsCompleted = UInt32(run.roundsCompleted)
+                $0.summaryJson = summaryJSON
+            }
+        }
+        for continuation in runs[runID]?.watchers.values ?? [:].values { continuation.finish() }
+        runs[runID]?.watchers = [:]
+        if running == runID { running = nil }
+        startNextIfIdle()
+    }
+
+    private func publish(_ runID: String, _ fill: (inout Cohort_V1_RunEvent) -> Void) {
+        var event = Cohort_V1_RunEvent()
+        event.runID = runID
+        event.timeUnixMs = Int64(Date().timeIntervalSince1970 * 1000)
+        fill(&event)
+        runs[runID]?.events.append(event)
+        for continuation in runs[runID]?.watchers.values ?? [:].values { continuation.yield(event) }
+    }
+
+    private func runDirectory(_ runID: String) -> URL {
+        options.stateDirectory.appendingPathComponent("runs").appendingPathComponent(runID)
+    }
+
+    private func modelURL(_ runID: String) -> URL {
+        runDirectory(runID).appendingPathComponent("model.safetensors")
+    }
+
+    /// The sites a real run trains with: the plan's `sites` by name (their `data` stays at
+    /// the sites and is not read here).
+    static func siteNames(_ plan: Plan) throws -> [String] {
+        guard case .sites(let sites) = plan.data else {
+            throw WireError("field 'data': a real federation's plan lists its sites by name (`sites: [{name: …}]`); "
+                            + "partitioning one CSV is for `cohort simulate`")
+        }
+        return sites.map(\.name)
+    }
+
+    static func isFinal(_ state: Cohort_V1_RunState) -> Bool {
+        state == .completed || state == .cancelled || state == .failed
+    }
+}

@@ -1,0 +1,166 @@
+import CohortData
+import CohortFederation
+import Foundation
+import GRPCCore
+
+/// The orchestrator's view of the connected sites: one open task stream per site, and the
+/// tasks sent and not yet answered.
+///
+/// A site is known by the name in its certificate. A second connection under the same name
+/// replaces the first (a restarted site); a closed stream fails every task sent over it, so
+/// the round engine drops that site from the round at once instead of waiting for a deadline.
+/// An answer is accepted only from the site its task was sent to.
+public actor SiteRegistry {
+    /// What a site answered.
+    public enum Answer: Sendable {
+        case aggregates(FeatureAggregates)
+        case update(SiteUpdate)
+        /// nil: the site withheld its result (fewer held-out records than its k).
+        case evaluation(SiteEvaluation?)
+    }
+
+    /// What the orchestrator expects of an update, checked on arrival.
+    public struct UpdateExpectation: Sendable {
+        public var runID: String
+        public var round: Int
+        public var manifest: Cohort_V1_ModelManifest
+        public var parameterCount: Int
+        public var privacy: TaskPrivacy
+    }
+
+    private struct Session {
+        var id: Int
+        var continuation: AsyncStream<Cohort_V1_Task>.Continuation
+        var connected: Date
+    }
+
+    private struct Pending {
+        var site: String
+        var session: Int
+        var runID: String
+        var round: Int
+        var update: UpdateExpectation?
+        var continuation: CheckedContinuation<Answer, any Error>
+    }
+
+    private var sessions: [String: Session] = [:]
+    private var pending: [String: Pending] = [:]
+    private var nextSession = 0
+    private var lastSeen: [String: Date] = [:]
+    /// Called with every refusal (run, site, round, reasons), so watchers see it at once.
+    private var onRefusal: @Sendable (String, String, Int, [String]) -> Void = { _, _, _, _ in }
+
+    public init() {}
+
+    /// Sets what happens with each refusal (run, site, round, reasons).
+    public func setRefusalHandler(_ handler: @escaping @Sendable (String, String, Int, [String]) -> Void) {
+        onRefusal = handler
+    }
+
+    /// The names of the sites with an open task stream.
+    public var connectedSites: Set<String> { Set(sessions.keys) }
+
+    /// Opens `site`'s task stream, replacing an earlier one.
+    public func open(site: String) -> (session: Int, tasks: AsyncStream<Cohort_V1_Task>) {
+        let (stream, continuation) = AsyncStream<Cohort_V1_Task>.makeStream(bufferingPolicy: .unbounded)
+        nextSession += 1
+        if let old = sessions[site] { close(site: site, session: old.id, reason: "the site connected again") }
+        sessions[site] = Session(id: nextSession, continuation: continuation, connected: Date())
+        lastSeen[site] = Date()
+        return (nextSession, stream)
+    }
+
+    /// Closes `site`'s stream `session` (if it is still the current one) and fails its tasks.
+    public func close(site: String, session: Int, reason: String = "the site disconnected") {
+        if let current = sessions[site], current.id == session {
+            current.continuation.finish()
+            sessions[site] = nil
+        }
+        for (taskID, entry) in pending where entry.site == site && entry.session == session {
+            pending[taskID] = nil
+            entry.continuation.resume(throwing: SiteError(.failed, site: site, reason))
+        }
+    }
+
+    /// Notes a heartbeat.
+    public func heard(from site: String) { lastSeen[site] = Date() }
+
+    /// Sends `messages` (a task and its model chunks) to `site` and waits for its answer.
+    /// Throws `SiteError` when the site is not connected, disconnects, refuses, or its answer
+    /// fails validation; `CancellationError`-like failure when the caller is cancelled.
+    public func request(
+        site: String, taskID: String, runID: String, round: Int, messages: [Cohort_V1_Task],
+        update: UpdateExpectation? = nil
+    ) async throws -> Answer {
+        guard let session = sessions[site] else {
+            throw SiteError(.failed, site: site, "not connected")
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                pending[taskID] = Pending(site: site, session: session.id, runID: runID, round: round, update: update,
+                                          continuation: continuation)
+                for message in messages { session.continuation.yield(message) }
+            }
+        } onCancel: {
+            Task { await self.fail(taskID: taskID, SiteError(.failed, site: site, "the round stopped waiting (deadline or cancellation)")) }
+        }
+    }
+
+    private func fail(taskID: String, _ error: any Error) {
+        guard let entry = pending.removeValue(forKey: taskID) else { return }
+        entry.continuation.resume(throwing: error)
+    }
+
+    /// The expectation for an update to `taskID` from `site`, or why none may be sent.
+    public func expectation(forUpdate taskID: String, from site: String) throws(RPCError) -> UpdateExpectation {
+        let entry = try entry(taskID, from: site)
+        guard let update = entry.update else {
+            throw RPCError(code: .failedPrecondition, message: "task \(taskID) is not a training task")
+        }
+        return update
+    }
+
+    /// Delivers `site`'s answer to `taskID`.
+    public func answer(_ taskID: String, from site: String, _ answer: Answer) throws(RPCError) {
+        _ = try entry(taskID, from: site)
+        let entry = pending.removeValue(forKey: taskID)!
+        entry.continuation.resume(returning: answer)
+    }
+
+    /// Fails `taskID` with `reason` (an update that failed validation).
+    public func reject(_ taskID: String, from site: String, reason: String) throws(RPCError) {
+        _ = try entry(taskID, from: site)
+        let entry = pending.removeValue(forKey: taskID)!
+        entry.continuation.resume(throwing: SiteError(.failed, site: site, reason))
+    }
+
+    /// `site` refused `taskID`; the reasons go to the round engine and the run's watchers.
+    public func refuse(_ taskID: String, from site: String, reasons: [String]) throws(RPCError) {
+        let found = try entry(taskID, from: site)
+        pending[taskID] = nil
+        onRefusal(found.runID, site, found.round, reasons)
+        found.continuation.resume(throwing: SiteError(.refused, site: site, reasons.joined(separator: "; ")))
+    }
+
+    private func entry(_ taskID: String, from site: String) throws(RPCError) -> Pending {
+        guard let entry = pending[taskID] else {
+            throw RPCError(code: .failedPrecondition,
+                           message: "no open task \(taskID): it was answered already, timed out, or never sent")
+        }
+        guard entry.site == site else {
+            // No site may speak for another: the task was sent to entry.site.
+            throw RPCError(code: .permissionDenied, message: "task \(taskID) was not sent to \(site); a site answers only its own tasks")
+        }
+        return entry
+    }
+
+    /// Waits until every site of `names` is connected, or `seconds` pass; returns those connected.
+    public func waitForSites(_ names: [String], seconds: Double) async -> Set<String> {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if Set(names).isSubset(of: sessions.keys) { break }
+            try? await Task.sleep(nanoseconds: 100_000_000)
+        }
+        return Set(names).intersection(sessions.keys)
+    }
+}

@@ -1,0 +1,213 @@
+import CohortData
+import CohortFederation
+import CohortLearn
+import Foundation
+
+// Conversions between CohortFederation's values and the messages of cohort.proto. Decoding
+// checks every field a peer could get wrong and names it in a `WireError`.
+
+extension Cohort_V1_TaskPrivacy {
+    init(_ privacy: TaskPrivacy, siteSamplingRate: Double) {
+        self.init()
+        switch privacy.unit {
+        case .none: unit = .none
+        case .record: unit = .record
+        case .site: unit = .site
+        }
+        exampleClipNorm = privacy.exampleClipNorm
+        if let bound = privacy.deltaClipNorm { deltaClipNorm = bound }
+        noiseMultiplier = privacy.noiseMultiplier
+        delta = privacy.delta
+        if let budget = privacy.siteBudgetEpsilon { siteBudgetEpsilon = budget }
+        if let seed = privacy.noiseSeed { noiseSeed = seed }
+        self.siteSamplingRate = siteSamplingRate
+    }
+
+    func decoded() throws -> TaskPrivacy {
+        let decodedUnit: TaskPrivacy.Unit
+        switch unit {
+        case .none: decodedUnit = .none
+        case .record: decodedUnit = .record
+        case .site: decodedUnit = .site
+        case .unspecified, .UNRECOGNIZED: throw WireError("privacy.unit: unspecified or unknown (\(unit.rawValue))")
+        }
+        guard noiseMultiplier.isFinite, noiseMultiplier >= 0 else { throw WireError("privacy.noise_multiplier: \(noiseMultiplier)") }
+        guard delta > 0, delta < 1 else { throw WireError("privacy.delta must be in (0, 1), got \(delta)") }
+        guard exampleClipNorm.isFinite, exampleClipNorm > 0 || decodedUnit != .record else {
+            throw WireError("privacy.example_clip_norm: \(exampleClipNorm)")
+        }
+        if hasDeltaClipNorm, !(deltaClipNorm.isFinite && deltaClipNorm > 0) {
+            throw WireError("privacy.delta_clip_norm: \(deltaClipNorm)")
+        }
+        if decodedUnit == .site, !(siteSamplingRate > 0 && siteSamplingRate <= 1) {
+            throw WireError("privacy.site_sampling_rate must be in (0, 1], got \(siteSamplingRate)")
+        }
+        return TaskPrivacy(
+            unit: decodedUnit, exampleClipNorm: exampleClipNorm, deltaClipNorm: hasDeltaClipNorm ? deltaClipNorm : nil,
+            noiseMultiplier: noiseMultiplier, noiseSeed: hasNoiseSeed ? noiseSeed : nil, delta: delta,
+            siteBudgetEpsilon: hasSiteBudgetEpsilon ? siteBudgetEpsilon : nil)
+    }
+}
+
+extension Cohort_V1_LocalWork {
+    init(_ work: LocalWork) throws {
+        self.init()
+        epochs = UInt32(work.epochs)
+        steps = UInt32(work.steps ?? 0)
+        batchSize = UInt32(work.batchSize)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        optimizer = String(decoding: try encoder.encode(work.optimizer), as: UTF8.self)
+        learningRate = work.learningRate
+        proximalMu = work.proximalMu
+    }
+
+    func decoded() throws -> LocalWork {
+        guard batchSize > 0 else { throw WireError("local_work.batch_size must be positive") }
+        guard steps > 0 || epochs > 0 else { throw WireError("local_work: give epochs or steps") }
+        guard learningRate.isFinite, learningRate > 0 else { throw WireError("local_work.learning_rate: \(learningRate)") }
+        guard proximalMu.isFinite, proximalMu >= 0 else { throw WireError("local_work.proximal_mu: \(proximalMu)") }
+        let optimizerConfiguration: OptimizerConfiguration
+        do {
+            optimizerConfiguration = try JSONDecoder().decode(OptimizerConfiguration.self, from: Data(optimizer.utf8))
+        } catch {
+            throw WireError("local_work.optimizer is not an optimizer configuration: \(optimizer.prefix(80))")
+        }
+        return LocalWork(epochs: Int(epochs), steps: steps > 0 ? Int(steps) : nil, batchSize: Int(batchSize),
+                         optimizer: optimizerConfiguration, learningRate: learningRate, proximalMu: proximalMu)
+    }
+}
+
+extension Cohort_V1_AggregatesResult {
+    init(_ aggregates: FeatureAggregates, runID: String, taskID: String) {
+        self.init()
+        self.runID = runID
+        self.taskID = taskID
+        rows = UInt64(aggregates.rowCount)
+        features = aggregates.features.map { feature in
+            .with { wire in
+                switch feature {
+                case .numeric(let numeric):
+                    wire.name = numeric.name
+                    wire.missing = UInt64(numeric.missingCount)
+                    wire.numeric = .with {
+                        $0.count = UInt64(numeric.count)
+                        $0.sum = numeric.sum
+                        $0.sumOfSquares = numeric.sumOfSquares
+                    }
+                case .categorical(let categorical):
+                    wire.name = categorical.name
+                    wire.missing = UInt64(categorical.missingCount)
+                    wire.categorical = .with {
+                        $0.levels = categorical.levels
+                        $0.levelCounts = categorical.levelCounts.map(UInt64.init)
+                    }
+                }
+            }
+        }
+    }
+
+    func decoded() throws -> FeatureAggregates {
+        let decodedFeatures = try features.map { wire -> FeatureAggregate in
+            switch wire.kind {
+            case .numeric(let numeric):
+                guard numeric.sum.isFinite, numeric.sumOfSquares.isFinite, numeric.sumOfSquares >= 0 else {
+                    throw WireError("aggregates of \(wire.name): sums must be finite")
+                }
+                return .numeric(NumericAggregate(name: wire.name, count: Int(clamping: numeric.count),
+                                                 missingCount: Int(clamping: wire.missing), sum: numeric.sum,
+                                                 sumOfSquares: numeric.sumOfSquares))
+            case .categorical(let categorical):
+                guard categorical.levels.count == categorical.levelCounts.count else {
+                    throw WireError("aggregates of \(wire.name): \(categorical.levels.count) levels but \(categorical.levelCounts.count) counts")
+                }
+                return .categorical(CategoricalAggregate(name: wire.name, levels: categorical.levels,
+                                                         levelCounts: categorical.levelCounts.map { Int(clamping: $0) },
+                                                         missingCount: Int(clamping: wire.missing)))
+            case nil:
+                throw WireError("aggregates of \(wire.name): neither numeric nor categorical")
+            }
+        }
+        return FeatureAggregates(rowCount: Int(clamping: rows), features: decodedFeatures)
+    }
+}
+
+extension Cohort_V1_EvaluationResult {
+    init(_ evaluation: SiteEvaluation?, runID: String, round: Int, taskID: String) {
+        self.init()
+        self.runID = runID
+        self.round = UInt32(round)
+        self.taskID = taskID
+        guard let evaluation else {
+            suppressed = true
+            return
+        }
+        records = UInt64(evaluation.records)
+        lossSum = evaluation.lossSum
+        correct = UInt64(evaluation.correct)
+        if let histogram = evaluation.histogram {
+            histogramNegatives = histogram.negativeCounts.map(UInt64.init)
+            histogramPositives = histogram.positiveCounts.map(UInt64.init)
+            histogramScoreSums = histogram.scoreSums
+            invalidScores = UInt64(histogram.invalidScoreCount)
+        }
+        if let confusion = evaluation.confusion {
+            classes = UInt32(confusion.classCount)
+            self.confusion = confusion.counts.flatMap { $0.map(UInt64.init) }
+        }
+    }
+
+    /// The evaluation, or nil when the site suppressed it.
+    func decoded() throws -> SiteEvaluation? {
+        if suppressed { return nil }
+        guard lossSum.isFinite, correct <= records else { throw WireError("evaluation: loss_sum or correct out of range") }
+        var histogram: ScoreHistogram?
+        if !histogramPositives.isEmpty || !histogramNegatives.isEmpty {
+            guard let made = ScoreHistogram(
+                positiveCounts: histogramPositives.map { Int(clamping: $0) },
+                negativeCounts: histogramNegatives.map { Int(clamping: $0) },
+                scoreSums: histogramScoreSums, invalidScoreCount: Int(clamping: invalidScores))
+            else { throw WireError("evaluation: the score histogram's vectors differ in length or hold invalid values") }
+            histogram = made
+        }
+        var matrix: MulticlassConfusionMatrix?
+        if classes > 0 {
+            guard let made = MulticlassConfusionMatrix(classCount: Int(classes), rowMajorCounts: confusion.map { Int(clamping: $0) })
+            else { throw WireError("evaluation: confusion must hold \(classes)² counts") }
+            matrix = made
+        }
+        return SiteEvaluation(records: Int(clamping: records), lossSum: lossSum, correct: Int(clamping: correct),
+                              histogram: histogram, confusion: matrix)
+    }
+}
+
+extension Cohort_V1_RoundRecord {
+    init(_ record: RoundRecord, delta: Double) throws {
+        self.init()
+        round = UInt32(record.round)
+        sitesSampled = UInt32(record.sampled.count)
+        sitesAnswered = UInt32(record.answered.count)
+        trainingLoss = record.trainingLoss ?? .nan
+        let named: [(String, Double?)] = [("auroc", record.auroc), ("accuracy", record.accuracy),
+                                           ("loss", record.evaluationLoss), ("macro_f1", record.macroF1)]
+        metrics = named.compactMap { name, value in value.map { value in .with { $0.name = name; $0.value = value } } }
+        epsilons = record.epsilon.sorted { $0.key < $1.key }.map { site, epsilon in
+            .with { $0.siteID = site; $0.epsilon = epsilon }
+        }
+        self.delta = delta
+        durationMs = UInt64(max(0, record.seconds * 1000))
+        bytesReceived = UInt64(record.bytesReceived)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        recordJson = String(decoding: try encoder.encode(record), as: UTF8.self)
+    }
+
+    /// The full record carried in `record_json`.
+    public func decoded() throws -> RoundRecord {
+        do {
+            return try JSONDecoder().decode(RoundRecord.self, from: Data(recordJson.utf8))
+        } catch {
+            throw WireError("round \(round): record_json is not a round record: \(error)")
+        }
+    }
+}
