@@ -113,7 +113,7 @@ let package = Package(
             dependencies: ["CohortFederation", "CohortLearn", "CohortData", "CohortTensor", "CohortPrivacy", "CohortTestSupport"]),
         // The `cohort` process runner the end-to-end checks share.
         .target(name: "CohortTestSupport", path: "Tests/CohortTestSupport"),
-        .testTarget(name: "CohortEndToEndTests", dependencies: ["CohortTestSupport"]),
+        .testTarget(name: "CohortEndToEndTests", dependencies: ["CohortTestSupport", "CohortLearn"]),
     ],
     swiftLanguageModes: [.v6]
 )

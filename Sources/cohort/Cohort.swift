@@ -8,7 +8,7 @@ struct Cohort: AsyncParsableCommand {
         commandName: "cohort",
         abstract: "Federated learning for hospitals: train together, keep every record at home.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, Certs.self, Audit.self, Doctor.self])
+        subcommands: [Simulate.self, Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, OrchestratorCommand.self, SiteCommand.self, RunCommand.self, RunsCommand.self, Certs.self, Audit.self, Doctor.self])
 
     static func main() async {
         // Before any BLAS work: fix a fallback OpenBLAS kernel (may re-execute this process).

@@ -41,14 +41,7 @@ struct Simulate: AsyncParsableCommand {
         let rounds = config.rounds
         let result = try await engine.run(sites: simulation.sites) { record in
             try? folder.append(record)
-            var text = "round \(record.round)/\(rounds)  sites \(record.answered.count)/\(record.sampled.count)"
-            if let loss = record.trainingLoss { text += String(format: "  loss %.4f", loss) }
-            if let auroc = record.auroc { text += String(format: "  AUROC %.4f", auroc) }
-            if let accuracy = record.accuracy { text += String(format: "  accuracy %.4f", accuracy) }
-            if let macroF1 = record.macroF1 { text += String(format: "  macro-F1 %.4f", macroF1) }
-            if let epsilon = record.epsilon["run"] ?? record.epsilon.values.max() { text += String(format: "  ε %.3f", epsilon) }
-            if !record.dropped.isEmpty { text += "  dropped \(record.dropped.keys.sorted().joined(separator: ","))" }
-            progress.update(text)
+            progress.update(record.progressText(rounds: rounds))
         }
         progress.finish()
         let summary = RunSummary(result: result, configuration: config, runDirectory: folder.url.path)

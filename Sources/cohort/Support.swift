@@ -1,3 +1,4 @@
+import CohortFederation
 import CohortPrivacy
 import Foundation
 import Synchronization
@@ -72,5 +73,20 @@ enum PrivacyStatement {
     static func forDPSGD(samplingRate: Double, noiseMultiplier: Double, steps: Int, delta: Double) throws -> PrivacyGuarantee {
         let mechanism = try SubsampledGaussian(samplingRate: samplingRate, noiseMultiplier: noiseMultiplier)
         return RDPAccountant().epsilon(of: mechanism, steps: steps, delta: delta)
+    }
+}
+
+extension RoundRecord {
+    /// The progress line of a round: sites answered, loss, pooled metrics, ε, dropped sites.
+    func progressText(rounds: Int) -> String {
+        let record = self
+        var text = "round \(record.round)/\(rounds)  sites \(record.answered.count)/\(record.sampled.count)"
+        if let loss = record.trainingLoss { text += String(format: "  loss %.4f", loss) }
+        if let auroc = record.auroc { text += String(format: "  AUROC %.4f", auroc) }
+        if let accuracy = record.accuracy { text += String(format: "  accuracy %.4f", accuracy) }
+        if let macroF1 = record.macroF1 { text += String(format: "  macro-F1 %.4f", macroF1) }
+        if let epsilon = record.epsilon["run"] ?? record.epsilon.values.max() { text += String(format: "  ε %.3f", epsilon) }
+        if !record.dropped.isEmpty { text += "  dropped \(record.dropped.keys.sorted().joined(separator: ","))" }
+        return text
     }
 }
