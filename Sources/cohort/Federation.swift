@@ -58,10 +58,14 @@ struct SiteCommand: AsyncParsableCommand {
         try await worker.start()
         let log = FederationLog(party: policy.name)
         log.write("serving \(policy.dataset.path.path); audit log \(policy.auditLog.path)")
-        let agent = SiteAgent(
+        var agent = SiteAgent(
             worker: worker, host: configuration.orchestrator.host, port: configuration.orchestrator.port,
             credentials: credentials, initialBackoff: configuration.reconnectInitialSeconds,
             maximumBackoff: configuration.reconnectMaximumSeconds, log: log.write)
+        // Test federations only: stretch each round so a test can stop a site in mid-round.
+        if let delay = ProcessInfo.processInfo.environment["COHORT_TEST_TRAINING_DELAY_MS"].flatMap(Double.init) {
+            agent.trainingDelay = delay / 1000
+        }
         await agent.run()
     }
 }

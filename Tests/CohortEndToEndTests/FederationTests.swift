@@ -60,4 +60,40 @@ struct FederationTests {
         #expect(runs.status == 0 && runs.standardOutput.contains("completed") && runs.standardOutput.contains("4/4"),
                 "\(runs.standardOutput) \(runs.standardError)")
     }
+
+    /// The round records of a run folder's metrics.jsonl.
+    static func rounds(_ url: URL) throws -> [[String: Any]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { try TrainEvaluateTests.json(String($0)) }
+    }
+
+    @Test("a site killed in mid-round: the round completes with the others, and the site rejoins after a restart")
+    func siteKilledMidRound() throws {
+        let federation = try TestFederation()
+        federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "500"
+        try federation.startOrchestrator()
+        try federation.startSites()
+        let plan = try federation.writePlan(rounds: 10)
+        let run = try BackgroundProcess(
+            "run", ["run", plan.path, "--out", "runs/killed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
+            in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
+        let orchestrator = try #require(federation.orchestrator)
+        try orchestrator.waitForLine(containing: "run-0001: round 2 ")
+        // Round 3's training tasks are out; hospital-c is in its 0.5 s pause when it dies.
+        federation.sites["hospital-c"]?.kill()
+        try orchestrator.waitForLine(containing: "run-0001: round 3 ")
+        try federation.startSite("hospital-c")
+        try run.waitForLine(containing: "rounds completed", timeout: 120)
+
+        let records = try Self.rounds(federation.url("runs/killed/metrics.jsonl"))
+        #expect(records.count == 10)
+        let answered = records.map { ($0["answered"] as? [String]) ?? [] }
+        let dropped = try #require(answered.firstIndex { !$0.contains("hospital-c") }, "hospital-c was never dropped: \(answered)")
+        #expect(answered[dropped].count == 2, "the round went on with the other two: \(answered[dropped])")
+        let droppedReasons = (records[dropped]["dropped"] as? [String: String]) ?? [:]
+        #expect(droppedReasons["hospital-c"] != nil, "\(droppedReasons)")
+        #expect(answered[(dropped + 1)...].contains { $0.contains("hospital-c") }, "hospital-c never rejoined: \(answered)")
+        // Each round hospital-c trained is charged once in its ledger, across the restart.
+        let charges = try Self.charges(inAuditLog: federation.url("state/hospital-c/audit.jsonl"))
+        #expect(Set(charges).count == charges.count, "\(charges)")
+    }
 }

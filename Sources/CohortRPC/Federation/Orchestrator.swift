@@ -103,26 +103,28 @@ public actor Orchestrator {
     }
 
     /// The run's events so far (rounds from `fromRound`), then new ones until it ends.
-    public func watch(runID: String, fromRound: Int) throws(RPCError) -> AsyncStream<Cohort_V1_RunEvent> {
+    public func watch(runID: String, fromRound: Int) throws(RPCError) -> (watcher: Int, events: AsyncStream<Cohort_V1_RunEvent>) {
         guard var run = runs[runID] else { throw RPCError(code: .notFound, message: "no run \(runID)") }
         let (stream, continuation) = AsyncStream<Cohort_V1_RunEvent>.makeStream(bufferingPolicy: .unbounded)
         for event in run.events {
             if case .round(let record)? = event.kind, record.round < fromRound { continue }
             continuation.yield(event)
         }
+        nextWatcher += 1
+        let id = nextWatcher
         if Self.isFinal(run.state) {
             continuation.finish()
         } else {
-            nextWatcher += 1
-            let id = nextWatcher
             run.watchers[id] = continuation
             runs[runID] = run
-            continuation.onTermination = { [weak self] _ in Task { await self?.unwatch(runID: runID, watcher: id) } }
         }
-        return stream
+        return (id, stream)
     }
 
-    private func unwatch(runID: String, watcher: Int) { runs[runID]?.watchers[watcher] = nil }
+    /// Ends a watcher's stream (its researcher went away).
+    public func unwatch(runID: String, watcher: Int) {
+        runs[runID]?.watchers.removeValue(forKey: watcher)?.finish()
+    }
 
     /// Every run, newest first.
     public func list() -> [Cohort_V1_RunSummary] {

@@ -22,8 +22,12 @@ public struct ResearcherServiceHandler: Cohort_V1_ResearcherService.SimpleServic
 
     public func watchRun(request: Cohort_V1_WatchRunRequest, response: RPCWriter<Cohort_V1_RunEvent>, context: ServerContext) async throws {
         _ = try context.requirePeer([.researcher])
-        let events = try await orchestrator.watch(runID: request.runID, fromRound: Int(request.fromRound))
-        for await event in events { try await response.write(event) }
+        let (watcher, events) = try await orchestrator.watch(runID: request.runID, fromRound: Int(request.fromRound))
+        try await withRPCCancellationHandler {
+            for await event in events { try await response.write(event) }
+        } onCancelRPC: {
+            Task { await orchestrator.unwatch(runID: request.runID, watcher: watcher) }
+        }
     }
 
     public func listRuns(request: Cohort_V1_ListRunsRequest, context: ServerContext) async throws -> Cohort_V1_ListRunsResponse {

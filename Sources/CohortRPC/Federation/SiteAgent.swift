@@ -18,6 +18,8 @@ public struct SiteAgent: Sendable {
     /// Reconnection delays: the first, and the most (doubling in between).
     public var initialBackoff: Double
     public var maximumBackoff: Double
+    /// A pause before each training task, for tests that stop a site in mid-round; 0 otherwise.
+    public var trainingDelay: Double = 0
     public var log: @Sendable (String) -> Void
 
     public init(worker: SiteWorker, host: String, port: Int, credentials: PartyCredentials, limits: MessageLimits = .default,
@@ -142,6 +144,7 @@ public struct SiteAgent: Sendable {
                                                rounds: training.rounds, local: training.localWork, privacy: training.privacy)
                 let work = try Self.trainingTask(task, context: context, preprocessingJSON: training.preprocessingJson,
                                                  model: training.globalModel, payload: incoming.payload, seed: training.seed)
+                if trainingDelay > 0 { try await Task.sleep(nanoseconds: UInt64(trainingDelay * 1e9)) }
                 let update = try await worker.train(work, context: context, taskID: task.taskID)
                 log("round \(task.round) of \(task.runID): trained \(update.steps) steps on \(update.records) records")
                 let receipt = try await submit(update, task: task, manifest: training.globalModel.manifest, service: service)

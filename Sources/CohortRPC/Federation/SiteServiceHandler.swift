@@ -39,7 +39,13 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
         let (session, tasks) = await registry.open(site: site)
         log("site \(site) connected")
         do {
-            for await task in tasks { try await response.write(task) }
+            // gRPC reports a dropped connection through the RPC's cancellation handler, not by
+            // cancelling this task: closing the session ends the loop and fails the site's tasks.
+            try await withRPCCancellationHandler {
+                for await task in tasks { try await response.write(task) }
+            } onCancelRPC: {
+                Task { await registry.close(site: site, session: session, reason: "the site's connection closed") }
+            }
         } catch {
             await registry.close(site: site, session: session, reason: "the task stream broke: \(error)")
             log("site \(site) disconnected")
