@@ -96,4 +96,72 @@ struct FederationTests {
         let charges = try Self.charges(inAuditLog: federation.url("state/hospital-c/audit.jsonl"))
         #expect(Set(charges).count == charges.count, "\(charges)")
     }
+
+    @Test("a certificate from another CA is refused and named; a site certificate cannot submit a run")
+    func foreignAndWrongRole() throws {
+        let federation = try TestFederation(sites: ["hospital-a"])
+        try federation.startOrchestrator()
+        let plan = try federation.writePlan(rounds: 1, replacing: ["minimum: 2": "minimum: 1"])
+
+        let foreign = try federation.researcher(["runs"], pki: "pki/foreign-dr-who")
+        #expect(foreign.status != 0)
+        let orchestrator = try #require(federation.orchestrator)
+        let refusal = try orchestrator.waitForLine(containing: "refused a connection", timeout: 10)
+        #expect(refusal.contains("dr-who") || refusal.contains("elsewhere"), "\(refusal)")
+
+        // A site from the foreign CA never registers, and the refusal names it.
+        try federation.startSite("hospital-a", pkiFolder: "foreign-hospital-a")
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(!orchestrator.standardError.contains("site hospital-a registered"))
+        #expect(orchestrator.standardError.split(separator: "\n").contains { $0.contains("refused a connection") && $0.contains("hospital-a") },
+                "\(orchestrator.standardError)")
+
+        let asSite = try CohortProcess.run(
+            ["run", plan.path, "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/hospital-a", "--ca", "pki/ca/ca.cert.pem"],
+            in: federation.root, setting: federation.environment)
+        #expect(asSite.status != 0)
+        #expect(asSite.standardError.contains("permission") || asSite.standardError.contains("researcher"), "\(asSite.standardError)")
+    }
+
+    @Test("a plan outside a site's policy is refused, and the site's reason reaches the researcher")
+    func policyRefusal() throws {
+        let federation = try TestFederation()
+        try federation.writePolicy(site: "hospital-c", replacing: ["minimum_noise_multiplier: 0.8": "minimum_noise_multiplier: 3"])
+        try federation.startOrchestrator()
+        try federation.startSites()
+        let plan = try federation.writePlan(rounds: 2)
+        let run = try federation.researcher(["run", plan.path, "--out", "runs/refused"])
+        let output = run.standardOutput + run.standardError
+        #expect(output.contains("hospital-c refused"), "\(output)")
+        #expect(output.contains("noise multiplier 2 is below this site's minimum 3"), "\(output)")
+        let audit = try String(contentsOf: federation.url("state/hospital-c/audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains("task_refused") && audit.contains("below this site's minimum 3"))
+    }
+
+    @Test("a site's audit log verifies with `cohort audit verify`, and an edited line is detected")
+    func auditLogTampering() throws {
+        let federation = try TestFederation(sites: ["hospital-a", "hospital-b"])
+        try federation.startOrchestrator()
+        try federation.startSites()
+        let run = try federation.researcher(["run", try federation.writePlan(rounds: 2).path, "--out", "runs/audited"])
+        try #require(run.status == 0, "\(run.standardError)")
+        let log = federation.url("state/hospital-a/audit.jsonl")
+        let intact = try CohortProcess.run(["audit", "verify", log.path])
+        #expect(intact.status == 0 && intact.standardOutput.contains("chain intact"), "\(intact.standardOutput)")
+        var text = try String(contentsOf: log, encoding: .utf8)
+        let original = "\"event\":\"budget_spent\""
+        try #require(text.contains(original))
+        // Make a charge look smaller: the steps of the first budget_spent entry.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let index = try #require(lines.firstIndex { $0.contains(original) })
+        var edited = lines
+        edited[index] = lines[index].replacingOccurrences(of: "\"steps\":", with: "\"steps\":0")
+        try #require(edited[index] != lines[index])
+        text = edited.joined(separator: "\n")
+        try text.write(to: log, atomically: true, encoding: .utf8)
+        let tampered = try CohortProcess.run(["audit", "verify", log.path])
+        #expect(tampered.status != 0)
+        #expect((tampered.standardOutput + tampered.standardError).contains("line \(index + 1)"),
+                "\(tampered.standardOutput) \(tampered.standardError)")
+    }
 }
