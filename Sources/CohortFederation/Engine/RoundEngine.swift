@@ -192,6 +192,10 @@ public struct RoundEngine: Sendable {
 
     /// Runs `work` on every site concurrently; a site still busy `deadline` seconds in is
     /// reported as having missed it.
+    ///
+    /// The outcomes come in the order of the sites' names, not of their answers: callers sum
+    /// them in floating point, where the order changes the last bits, and a run must be
+    /// reproducible bit for bit (a resumed run equals an uninterrupted one).
     static func fanOut<T: Sendable>(
         _ sites: [any SiteConnection], deadline: Double?, _ work: @escaping @Sendable (any SiteConnection) async throws -> T
     ) async -> [(site: String, result: Swift.Result<T, any Error>)] {
@@ -220,7 +224,7 @@ public struct RoundEngine: Sendable {
             for site in sites where !finished.contains(site.name) {
                 results.append((site.name, .failure(FederationError(String(format: "missed the round's deadline of %g s", deadline ?? 0)))))
             }
-            return results
+            return results.sorted { $0.site < $1.site }
         }
     }
 
