@@ -22,17 +22,17 @@ struct FederationTests {
     }
 
     @Test("three sites and a researcher run a plan to completion; the model equals `cohort simulate` of the same plan")
-    func runMatchesSimulation() throws {
-        let federation = try TestFederation()
-        try federation.startOrchestrator()
-        try federation.startSites()
+    func runMatchesSimulation() async throws {
+        let federation = try await TestFederation.make()
+        try await federation.startOrchestrator()
+        try await federation.startSites()
         let plan = try federation.writePlan(rounds: 4)
 
-        let run = try federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
+        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
         try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
         #expect(run.standardOutput.contains("4 rounds completed"))
         #expect(run.standardError.contains("round 4/4  sites 3/3"))
-        let simulated = try CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
+        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
                                               setting: federation.environment)
         try #require(simulated.status == 0, "stderr: \(simulated.standardError)")
 
@@ -53,10 +53,10 @@ struct FederationTests {
             let log = federation.url("state/\(site)/audit.jsonl")
             let charges = try Self.charges(inAuditLog: log)
             #expect(charges == (1...4).map { "run-0001/round-\($0)" }, "\(site): \(charges)")
-            let verify = try CohortProcess.run(["audit", "verify", log.path])
+            let verify = try await CohortProcess.run(["audit", "verify", log.path])
             #expect(verify.status == 0, "\(site): \(verify.standardOutput) \(verify.standardError)")
         }
-        let runs = try federation.researcher(["runs"])
+        let runs = try await federation.researcher(["runs"])
         #expect(runs.status == 0 && runs.standardOutput.contains("completed") && runs.standardOutput.contains("4/4"),
                 "\(runs.standardOutput) \(runs.standardError)")
     }
@@ -67,22 +67,22 @@ struct FederationTests {
     }
 
     @Test("a site killed in mid-round: the round completes with the others, and the site rejoins after a restart")
-    func siteKilledMidRound() throws {
-        let federation = try TestFederation()
+    func siteKilledMidRound() async throws {
+        let federation = try await TestFederation.make()
         federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "500"
-        try federation.startOrchestrator()
-        try federation.startSites()
+        try await federation.startOrchestrator()
+        try await federation.startSites()
         let plan = try federation.writePlan(rounds: 10)
         let run = try BackgroundProcess(
             "run", ["run", plan.path, "--out", "runs/killed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
             in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
         let orchestrator = try #require(federation.orchestrator)
-        try orchestrator.waitForLine(containing: "run-0001: round 2 ")
+        try await orchestrator.waitForLine(containing: "run-0001: round 2 ")
         // Round 3's training tasks are out; hospital-c is in its 0.5 s pause when it dies.
         federation.sites["hospital-c"]?.kill()
-        try orchestrator.waitForLine(containing: "run-0001: round 3 ")
+        try await orchestrator.waitForLine(containing: "run-0001: round 3 ")
         try federation.startSite("hospital-c")
-        try run.waitForLine(containing: "rounds completed", timeout: 120)
+        try await run.waitForLine(containing: "rounds completed", timeout: 120)
 
         let records = try Self.rounds(federation.url("runs/killed/metrics.jsonl"))
         #expect(records.count == 10)
@@ -98,25 +98,25 @@ struct FederationTests {
     }
 
     @Test("a certificate from another CA is refused and named; a site certificate cannot submit a run")
-    func foreignAndWrongRole() throws {
-        let federation = try TestFederation(sites: ["hospital-a"])
-        try federation.startOrchestrator()
+    func foreignAndWrongRole() async throws {
+        let federation = try await TestFederation.make(sites: ["hospital-a"])
+        try await federation.startOrchestrator()
         let plan = try federation.writePlan(rounds: 1, replacing: ["minimum: 2": "minimum: 1"])
 
-        let foreign = try federation.researcher(["runs"], pki: "pki/foreign-dr-who")
+        let foreign = try await federation.researcher(["runs"], pki: "pki/foreign-dr-who")
         #expect(foreign.status != 0)
         let orchestrator = try #require(federation.orchestrator)
-        let refusal = try orchestrator.waitForLine(containing: "refused a connection", timeout: 10)
+        let refusal = try await orchestrator.waitForLine(containing: "refused a connection", timeout: 10)
         #expect(refusal.contains("dr-who") || refusal.contains("elsewhere"), "\(refusal)")
 
         // A site from the foreign CA never registers, and the refusal names it.
         try federation.startSite("hospital-a", pkiFolder: "foreign-hospital-a")
-        Thread.sleep(forTimeInterval: 1.5)
+        try await Task.sleep(nanoseconds: 1_500_000_000)
         #expect(!orchestrator.standardError.contains("site hospital-a registered"))
         #expect(orchestrator.standardError.split(separator: "\n").contains { $0.contains("refused a connection") && $0.contains("hospital-a") },
                 "\(orchestrator.standardError)")
 
-        let asSite = try CohortProcess.run(
+        let asSite = try await CohortProcess.run(
             ["run", plan.path, "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/hospital-a", "--ca", "pki/ca/ca.cert.pem"],
             in: federation.root, setting: federation.environment)
         #expect(asSite.status != 0)
@@ -124,13 +124,13 @@ struct FederationTests {
     }
 
     @Test("a plan outside a site's policy is refused, and the site's reason reaches the researcher")
-    func policyRefusal() throws {
-        let federation = try TestFederation()
+    func policyRefusal() async throws {
+        let federation = try await TestFederation.make()
         try federation.writePolicy(site: "hospital-c", replacing: ["minimum_noise_multiplier: 0.8": "minimum_noise_multiplier: 3"])
-        try federation.startOrchestrator()
-        try federation.startSites()
+        try await federation.startOrchestrator()
+        try await federation.startSites()
         let plan = try federation.writePlan(rounds: 2)
-        let run = try federation.researcher(["run", plan.path, "--out", "runs/refused"])
+        let run = try await federation.researcher(["run", plan.path, "--out", "runs/refused"])
         let output = run.standardOutput + run.standardError
         #expect(output.contains("hospital-c refused"), "\(output)")
         #expect(output.contains("noise multiplier 2 is below this site's minimum 3"), "\(output)")
@@ -139,14 +139,14 @@ struct FederationTests {
     }
 
     @Test("a site's audit log verifies with `cohort audit verify`, and an edited line is detected")
-    func auditLogTampering() throws {
-        let federation = try TestFederation(sites: ["hospital-a", "hospital-b"])
-        try federation.startOrchestrator()
-        try federation.startSites()
-        let run = try federation.researcher(["run", try federation.writePlan(rounds: 2).path, "--out", "runs/audited"])
+    func auditLogTampering() async throws {
+        let federation = try await TestFederation.make(sites: ["hospital-a", "hospital-b"])
+        try await federation.startOrchestrator()
+        try await federation.startSites()
+        let run = try await federation.researcher(["run", try federation.writePlan(rounds: 2).path, "--out", "runs/audited"])
         try #require(run.status == 0, "\(run.standardError)")
         let log = federation.url("state/hospital-a/audit.jsonl")
-        let intact = try CohortProcess.run(["audit", "verify", log.path])
+        let intact = try await CohortProcess.run(["audit", "verify", log.path])
         #expect(intact.status == 0 && intact.standardOutput.contains("chain intact"), "\(intact.standardOutput)")
         var text = try String(contentsOf: log, encoding: .utf8)
         let original = "\"event\":\"budget_spent\""
@@ -159,7 +159,7 @@ struct FederationTests {
         try #require(edited[index] != lines[index])
         text = edited.joined(separator: "\n")
         try text.write(to: log, atomically: true, encoding: .utf8)
-        let tampered = try CohortProcess.run(["audit", "verify", log.path])
+        let tampered = try await CohortProcess.run(["audit", "verify", log.path])
         #expect(tampered.status != 0)
         #expect((tampered.standardOutput + tampered.standardError).contains("line \(index + 1)"),
                 "\(tampered.standardOutput) \(tampered.standardError)")

@@ -53,8 +53,8 @@ struct HostileSiteTests {
 
     @Test("broken updates are rejected with their reason and the run goes on; no site answers another's task; roles hold")
     func hostileParties() async throws {
-        let federation = try TestFederation(sites: ["hospital-a", "hospital-b"])
-        try federation.startOrchestrator()
+        let federation = try await TestFederation.make(sites: ["hospital-a", "hospital-b"])
+        try await federation.startOrchestrator()
         try federation.startSite("hospital-a")
         let plan = try federation.writePlan(rounds: Attack.allCases.count, replacing: ["minimum: 2": "minimum: 1"])
         let run = try BackgroundProcess(
@@ -130,7 +130,7 @@ struct HostileSiteTests {
                 }
             }
         }
-        try run.waitForLine(containing: "rounds completed", timeout: 60)
+        try await run.waitForLine(containing: "rounds completed", timeout: 60)
 
         try #require(receipts.count == Attack.allCases.count)
         for (attack, receipt) in zip(Attack.allCases, receipts) {

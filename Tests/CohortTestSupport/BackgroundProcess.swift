@@ -43,15 +43,36 @@ public final class BackgroundProcess: @unchecked Sendable {
     public func waitForLine(containing text: String, timeout: TimeInterval = 60) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            for output in [standardOutput, standardError] {
-                if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            }
+            if let line = line(containing: text) { return line }
             guard process.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.05)
         }
+        if let line = line(containing: text) { return line }
         throw BackgroundProcessError(
             "\(name): no line containing '\(text)' within \(timeout) s (running: \(process.isRunning))\n"
                 + "stdout:\n\(standardOutput)\nstderr:\n\(standardError)")
+    }
+
+    /// As `waitForLine`, without blocking a thread of the cooperative pool.
+    @discardableResult
+    public func waitForLine(containing text: String, timeout: TimeInterval = 60) async throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = line(containing: text) { return line }
+            guard process.isRunning else { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        if let line = line(containing: text) { return line }
+        throw BackgroundProcessError(
+            "\(name): no line containing '\(text)' within \(timeout) s (running: \(process.isRunning))\n"
+                + "stdout:\n\(standardOutput)\nstderr:\n\(standardError)")
+    }
+
+    private func line(containing text: String) -> String? {
+        for output in [standardOutput, standardError] {
+            if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+        }
+        return nil
     }
 
     /// Stops the process with SIGKILL (a crash: no clean-up runs) and waits for it.

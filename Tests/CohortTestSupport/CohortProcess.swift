@@ -23,45 +23,71 @@ public enum CohortProcess {
         _ arguments: [String], in directory: URL? = nil, setting: [String: String] = [:], removing: [String] = [],
         timeout: TimeInterval = 120
     ) throws -> Output {
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [
-                NSLocalizedDescriptionKey: "no cohort executable at \(executable.path): run `swift build` first",
-            ])
-        }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        var environment = ProcessInfo.processInfo.environment
-        for key in removing { environment.removeValue(forKey: key) }
-        environment.merge(setting) { _, new in new }
-        process.environment = environment
-        // Files, not pipes: a child that writes a lot can never block on a full pipe.
-        let captures = FileManager.default.temporaryDirectory
-            .appendingPathComponent("cohort-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: captures) }
-        let outURL = captures.appendingPathComponent("stdout"), errURL = captures.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-        defer { try? outHandle.close(); try? errHandle.close() }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
+        let running = try Running(arguments, in: directory, setting: setting, removing: removing)
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
-        }
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus,
-            standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        while running.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        return running.finish()
     }
 
-    /// The CPU flags the kernel reports in /proc/cpuinfo (independent of Cohort's cpuid code).
+    /// As `run`, but waits without blocking a thread of Swift's cooperative pool, so async
+    /// tests running beside it (gRPC clients) are not starved on a 2-core machine.
+    public static func run(
+        _ arguments: [String], in directory: URL? = nil, setting: [String: String] = [:], removing: [String] = [],
+        timeout: TimeInterval = 120
+    ) async throws -> Output {
+        let running = try Running(arguments, in: directory, setting: setting, removing: removing)
+        let deadline = Date().addingTimeInterval(timeout)
+        while running.process.isRunning && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        return running.finish()
+    }
+
+    /// A started `cohort` process whose output goes to files (not pipes: a child that writes
+    /// a lot can never block on a full pipe).
+    private struct Running {
+        let process = Process()
+        let captures: URL
+        let outURL: URL, errURL: URL
+        let handles: [FileHandle]
+
+        init(_ arguments: [String], in directory: URL?, setting: [String: String], removing: [String]) throws {
+            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+                throw CocoaError(.fileNoSuchFile, userInfo: [
+                    NSLocalizedDescriptionKey: "no cohort executable at \(executable.path): run `swift build` first",
+                ])
+            }
+            process.executableURL = executable
+            process.arguments = arguments
+            if let directory { process.currentDirectoryURL = directory }
+            var environment = ProcessInfo.processInfo.environment
+            for key in removing { environment.removeValue(forKey: key) }
+            environment.merge(setting) { _, new in new }
+            process.environment = environment
+            captures = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-e2e-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+            outURL = captures.appendingPathComponent("stdout")
+            errURL = captures.appendingPathComponent("stderr")
+            FileManager.default.createFile(atPath: outURL.path, contents: nil)
+            FileManager.default.createFile(atPath: errURL.path, contents: nil)
+            let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
+            handles = [outHandle, errHandle]
+            process.standardOutput = outHandle
+            process.standardError = errHandle
+            try process.run()
+        }
+
+        /// Stops the process if it still runs (the timeout passed) and collects its output.
+        func finish() -> Output {
+            if process.isRunning { process.terminate() }
+            process.waitUntilExit()
+            for handle in handles { try? handle.close() }
+            defer { try? FileManager.default.removeItem(at: captures) }
+            return Output(
+                status: process.terminationStatus,
+                standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        }
+    }
+
     public static var cpuFlags: Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),

@@ -16,7 +16,14 @@ public final class TestFederation: @unchecked Sendable {
     public private(set) var port = 0
     public var environment: [String: String]
 
-    public init(sites: [String] = ["hospital-a", "hospital-b", "hospital-c"], seed: Int = 7) throws {
+    /// A federation with its PKI, data and policies written; no process runs yet.
+    public static func make(sites: [String] = ["hospital-a", "hospital-b", "hospital-c"], seed: Int = 7) async throws -> TestFederation {
+        let federation = try TestFederation(sites: sites, seed: seed)
+        try await federation.makePKI()
+        return federation
+    }
+
+    private init(sites: [String], seed: Int) throws {
         packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         root = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-federation-\(UUID().uuidString)")
@@ -26,25 +33,27 @@ public final class TestFederation: @unchecked Sendable {
         for folder in ["pki", "data", "logs", "state"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        try certs(["init", "--dir", "pki/ca", "--name", "test-federation"])
-        try certs(["init", "--dir", "pki/foreign-ca", "--name", "elsewhere"])
-        try issue(role: "orchestrator", name: "orchestrator", extra: ["--host", "127.0.0.1"])
         for site in sites {
-            try issue(role: "site", name: site)
             let source = packageRoot.appendingPathComponent("Examples/federation/data/\(site).csv")
             try FileManager.default.copyItem(at: source, to: root.appendingPathComponent("data/\(site).csv"))
             try writePolicy(site: site)
         }
-        try issue(role: "researcher", name: "dr-lee")
-        try FileManager.default.copyItem(at: root.appendingPathComponent("pki/ca/ca.cert.pem"),
-                                         to: root.appendingPathComponent("pki/dr-lee/ca.cert.pem"))
-        try issue(role: "site", name: "hospital-a", folder: "foreign-hospital-a", ca: "pki/foreign-ca")
-        try issue(role: "researcher", name: "dr-who", folder: "foreign-dr-who", ca: "pki/foreign-ca")
-        try FileManager.default.copyItem(at: root.appendingPathComponent("pki/ca/ca.cert.pem"),
-                                         to: root.appendingPathComponent("pki/foreign-dr-who/ca.cert.pem"))
         try FileManager.default.copyItem(
             at: packageRoot.appendingPathComponent("Datasets/breast_cancer_wdbc.schema.json"),
             to: root.appendingPathComponent("data/schema.json"))
+    }
+
+    /// The federation CA, a foreign CA, and every party's key and certificate, made with `cohort certs`.
+    private func makePKI() async throws {
+        try await certs(["init", "--dir", "pki/ca", "--name", "test-federation"])
+        try await certs(["init", "--dir", "pki/foreign-ca", "--name", "elsewhere"])
+        try await issue(role: "orchestrator", name: "orchestrator", extra: ["--host", "127.0.0.1"])
+        for site in siteNames { try await issue(role: "site", name: site) }
+        try await issue(role: "researcher", name: "dr-lee")
+        try FileManager.default.copyItem(at: url("pki/ca/ca.cert.pem"), to: url("pki/dr-lee/ca.cert.pem"))
+        try await issue(role: "site", name: "hospital-a", folder: "foreign-hospital-a", ca: "pki/foreign-ca")
+        try await issue(role: "researcher", name: "dr-who", folder: "foreign-dr-who", ca: "pki/foreign-ca")
+        try FileManager.default.copyItem(at: url("pki/ca/ca.cert.pem"), to: url("pki/foreign-dr-who/ca.cert.pem"))
     }
 
     deinit {
@@ -60,17 +69,17 @@ public final class TestFederation: @unchecked Sendable {
 
     public func url(_ path: String) -> URL { root.appendingPathComponent(path) }
 
-    private func certs(_ arguments: [String]) throws {
-        let output = try CohortProcess.run(["certs"] + arguments, in: root, setting: environment)
+    private func certs(_ arguments: [String]) async throws {
+        let output = try await CohortProcess.run(["certs"] + arguments, in: root, setting: environment)
         guard output.status == 0 else {
             throw BackgroundProcessError("cohort certs \(arguments.joined(separator: " ")) failed: \(output.standardError)")
         }
     }
 
-    private func issue(role: String, name: String, folder: String? = nil, ca: String = "pki/ca", extra: [String] = []) throws {
+    private func issue(role: String, name: String, folder: String? = nil, ca: String = "pki/ca", extra: [String] = []) async throws {
         let directory = "pki/\(folder ?? name)"
-        try certs(["request", "--role", role, "--name", name, "--out", directory] + extra)
-        try certs(["sign", "\(directory)/\(name).csr.pem", "--ca", ca])
+        try await certs(["request", "--role", role, "--name", name, "--out", directory] + extra)
+        try await certs(["sign", "\(directory)/\(name).csr.pem", "--ca", ca])
     }
 
     /// Writes `site`'s policy: the defaults below, with `replacing` applied to its text.
@@ -137,7 +146,7 @@ public final class TestFederation: @unchecked Sendable {
     }
 
     /// Starts (or restarts) the orchestrator; the first start picks a free port, restarts reuse it.
-    public func startOrchestrator(siteWaitSeconds: Double = 20, setting: [String: String] = [:]) throws {
+    public func startOrchestrator(siteWaitSeconds: Double = 20, setting: [String: String] = [:]) async throws {
         let config = """
             listen: 127.0.0.1:\(port)
             pki: {ca: pki/ca/ca.cert.pem, certificate: pki/orchestrator/orchestrator.cert.pem, key: pki/orchestrator/orchestrator.key.pem}
@@ -152,7 +161,7 @@ public final class TestFederation: @unchecked Sendable {
             "orchestrator", ["orchestrator", "--config", "orchestrator.yaml"], in: root, logDirectory: url("logs"),
             setting: environment.merging(setting) { _, new in new })
         orchestrator = process
-        let line = try process.waitForLine(containing: "listening on")
+        let line = try await process.waitForLine(containing: "listening on")
         guard let text = line.split(separator: ":").last, let bound = Int(text) else {
             throw BackgroundProcessError("cannot read the port from '\(line)'")
         }
@@ -179,14 +188,14 @@ public final class TestFederation: @unchecked Sendable {
     }
 
     /// Starts every site and waits until each has registered.
-    public func startSites() throws {
+    public func startSites() async throws {
         for site in siteNames { try startSite(site) }
-        for site in siteNames { try sites[site]?.waitForLine(containing: "registered with the orchestrator") }
+        for site in siteNames { try await sites[site]?.waitForLine(containing: "registered with the orchestrator") }
     }
 
     /// `cohort ARGUMENTS` as the researcher dr-lee, against this orchestrator.
-    public func researcher(_ arguments: [String], pki: String = "pki/dr-lee", timeout: TimeInterval = 300) throws -> CohortProcess.Output {
-        try CohortProcess.run(arguments + ["--orchestrator", "127.0.0.1:\(port)", "--pki", pki], in: root,
+    public func researcher(_ arguments: [String], pki: String = "pki/dr-lee", timeout: TimeInterval = 300) async throws -> CohortProcess.Output {
+        try await CohortProcess.run(arguments + ["--orchestrator", "127.0.0.1:\(port)", "--pki", pki], in: root,
                               setting: environment, timeout: timeout)
     }
 }

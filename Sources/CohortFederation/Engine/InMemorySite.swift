@@ -18,6 +18,19 @@ public actor InMemorySite: SiteConnection {
     /// The site's ledger for the record unit: every local step it ever ran for a run.
     public private(set) var ledger: PrivacyLedger
     private var noise: GaussianNoise?
+    /// The last update the site sent and the task it answered: the same task asked again
+    /// (the orchestrator restarted mid-round and replays the round) gets the same update, so
+    /// the site releases nothing new and its ledger holds the round's charge once.
+    private var sent: (task: SentTask, update: SiteUpdate)?
+
+    /// What makes two training tasks the same release: the run, the round, the seed and
+    /// the global model trained from.
+    private struct SentTask: Equatable {
+        var runID: String
+        var round: Int
+        var seed: UInt64
+        var global: [Float]
+    }
 
     /// A site holding `table`; `holdoutFraction` of its rows (stratified, split with `seed`)
     /// are kept for evaluation. `ledger` holds what the run has already charged here (a site
@@ -87,6 +100,8 @@ public actor InMemorySite: SiteConnection {
     /// "RUN/round-N"). A site that must train a round again after losing the update it sent
     /// charges the repeat under a new id: the second release costs privacy too.
     public func train(_ task: TrainingTask, chargeID: String?) throws -> SiteUpdate {
+        let sentTask = SentTask(runID: task.runID, round: task.round, seed: task.seed, global: task.global)
+        if let sent, sent.task == sentTask { return sent.update }
         let data = try encodedData(task.preprocessing).train
         guard data.rowCount > 0 else { throw SiteError(.data, site: name, "no training rows") }
         var network = Self.network(for: task)
@@ -102,7 +117,14 @@ public actor InMemorySite: SiteConnection {
             charge = try PrivacyCharge(
                 id: chargeID ?? "\(task.runID)/round-\(task.round)", label: "round \(task.round)",
                 samplingRate: Double(batchSize) / Double(data.rowCount), noiseMultiplier: privacy.noiseMultiplier, steps: steps)
-            if let budget = privacy.siteBudgetEpsilon, let charge, !ledger.contains(chargeID: charge.id) {
+            if let charge, ledger.contains(chargeID: charge.id) {
+                // The round was trained before from another global model: a second update
+                // would be a release that the charge already recorded does not cover.
+                throw SiteError(.refused, site: name,
+                                "round \(task.round) of run \(task.runID) was already trained from another global model "
+                                    + "(its charge \(charge.id) is in the site's ledger); a second update would not be accounted")
+            }
+            if let budget = privacy.siteBudgetEpsilon, let charge {
                 let after = ledger.epsilon(afterCharging: charge, delta: privacy.delta).epsilon
                 if after > budget {
                     throw SiteError(.budgetExhausted, site: name,
@@ -143,8 +165,10 @@ public actor InMemorySite: SiteConnection {
         }
         let lossSum = result.history.reduce(0.0) { $0 + $1.trainingLoss * Double($1.examples) }
         let examples = result.history.reduce(0) { $0 + $1.examples }
-        return SiteUpdate(delta: delta, records: data.rowCount, steps: result.steps,
-                          trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan, siteEpsilon: siteEpsilon)
+        let update = SiteUpdate(delta: delta, records: data.rowCount, steps: result.steps,
+                                trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan, siteEpsilon: siteEpsilon)
+        sent = (sentTask, update)
+        return update
     }
 
     /// The site's noise stream: seeded (simulation) or secure, created once.

@@ -26,9 +26,24 @@ public struct RoundEngine: Sendable {
         public var stoppedEarly: String?
     }
 
-    /// Runs all rounds against `sites`; `progress` sees each round's record as it ends.
+    /// Runs all rounds against `sites`, or the rounds after a checkpoint's.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: a checkpoint this run saved earlier (the orchestrator restarted): the
+    ///     run skips the shared preprocessing (it uses the checkpoint's statistics), restores
+    ///     the global model, the strategy's state, the run ledger, the sites' ε and the
+    ///     history, and continues at the checkpoint's round + 1 with the seeds it would have
+    ///     used, so it ends as an uninterrupted run would.
+    ///   - save: awaited after each completed round (after the ledger charge and the
+    ///     evaluation, before `progress`) with the checkpoint to resume from; if it throws,
+    ///     the run stops with its error.
+    ///   - progress: sees each round's record as it ends.
+    /// - Throws: `FederationError` for a checkpoint that does not fit the configuration (run
+    ///   id, model size, round) or a round that cannot complete; errors of `save`.
     public mutating func run(
-        sites: [any SiteConnection], progress: @Sendable (RoundRecord) -> Void = { _ in }
+        sites: [any SiteConnection], resumingFrom checkpoint: RunCheckpoint? = nil,
+        checkpoint save: @Sendable (RunCheckpoint) async throws -> Void = { _ in },
+        progress: @Sendable (RoundRecord) -> Void = { _ in }
     ) async throws -> Result {
         let config = configuration
         guard !sites.isEmpty else { throw FederationError("no sites") }
@@ -37,8 +52,14 @@ public struct RoundEngine: Sendable {
             throw FederationError("sampling.minimum is \(config.sampling.minimum) but there are only \(sites.count) sites")
         }
 
-        // Shared preprocessing from pooled aggregates (released outside ε: counts, sums, levels).
-        let statistics = try await Self.sharedPreprocessing(schema: config.schema, sites: sites)
+        // Shared preprocessing from pooled aggregates (released outside ε: counts, sums, levels),
+        // once per run: a resumed run has them in its checkpoint.
+        let statistics: PreprocessingStatistics
+        if let checkpoint {
+            statistics = checkpoint.preprocessing
+        } else {
+            statistics = try await Self.sharedPreprocessing(schema: config.schema, sites: sites)
+        }
         let classes = config.schema.label.classes
         let loss = Loss.forClassification(classCount: classes.count)
         let outputWidth = loss.outputWidth(classCount: classes.count)
@@ -51,7 +72,21 @@ public struct RoundEngine: Sendable {
         var history = [RoundRecord]()
         var stoppedEarly: String?
         var siteEpsilons = [String: Double]()
-        for round in 1...config.rounds {
+        var firstRound = 1
+        if let checkpoint {
+            try checkpoint.validate(against: config, parameterCount: parameterCount)
+            do {
+                try strategy.restore(checkpoint.strategy)
+            } catch {
+                throw FederationError("checkpoint of run \(checkpoint.runID) after round \(checkpoint.round): \(error)")
+            }
+            global = checkpoint.global
+            runLedger = checkpoint.runLedger
+            siteEpsilons = checkpoint.siteEpsilons
+            history = checkpoint.history
+            firstRound = checkpoint.round + 1
+        }
+        for round in stride(from: firstRound, through: config.rounds, by: 1) {
             let start = BLASDiagnostics.now()
             var sampler = SeededGenerator(seed: config.seed &+ UInt64(round) &* 0x9E37_79B9)
             let sampled = Array(sites.shuffled(using: &sampler).prefix(config.sampling.count(of: sites.count)))
@@ -137,6 +172,9 @@ public struct RoundEngine: Sendable {
             }
             record.seconds = BLASDiagnostics.now() - start
             history.append(record)
+            try await save(RunCheckpoint(
+                runID: config.runID, round: round, global: global, preprocessing: statistics, strategy: strategy.state,
+                runLedger: runLedger, siteEpsilons: siteEpsilons, history: history))
             progress(record)
         }
         network.parameters = NamedTensors(flat: global, like: network.parameters)
@@ -149,6 +187,15 @@ public struct RoundEngine: Sendable {
                               epochs: history.count, privacy: privacyStatement(siteEpsilons: siteEpsilons),
                               notes: ["strategy": strategy.name, "rounds": "\(history.count)"]))
         return Result(model: model, history: history, stoppedEarly: stoppedEarly)
+    }
+
+    /// Runs all rounds from the first; `progress` sees each round's record as it ends.
+    ///
+    /// The same as `run(sites:resumingFrom:checkpoint:progress:)` without a checkpoint; it
+    /// keeps `run(sites:) { record in … }` meaning progress, where a trailing closure would
+    /// otherwise bind to `checkpoint`.
+    public mutating func run(sites: [any SiteConnection], progress: @Sendable (RoundRecord) -> Void) async throws -> Result {
+        try await run(sites: sites, resumingFrom: nil, checkpoint: { _ in }, progress: progress)
     }
 
     /// One line saying what ε covers for this run.
@@ -192,6 +239,10 @@ public struct RoundEngine: Sendable {
 
     /// Runs `work` on every site concurrently; a site still busy `deadline` seconds in is
     /// reported as having missed it.
+    ///
+    /// The outcomes come in the order of the sites' names, not of their answers: callers sum
+    /// them in floating point, where the order changes the last bits, and a run must be
+    /// reproducible bit for bit (a resumed run equals an uninterrupted one).
     static func fanOut<T: Sendable>(
         _ sites: [any SiteConnection], deadline: Double?, _ work: @escaping @Sendable (any SiteConnection) async throws -> T
     ) async -> [(site: String, result: Swift.Result<T, any Error>)] {
@@ -220,7 +271,7 @@ public struct RoundEngine: Sendable {
             for site in sites where !finished.contains(site.name) {
                 results.append((site.name, .failure(FederationError(String(format: "missed the round's deadline of %g s", deadline ?? 0)))))
             }
-            return results
+            return results.sorted { $0.site < $1.site }
         }
     }
 

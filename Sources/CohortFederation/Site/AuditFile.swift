@@ -5,22 +5,26 @@ import Glibc
 import Darwin
 #endif
 
-/// The audit log's file descriptor: opened for appending (`O_APPEND`), locked with `flock`
-/// around each append so that two writers (two processes, or two `AuditLog`s) never
-/// interleave, and synced after every line.
+/// The file descriptor of a hash-chained log (a site's audit log, the orchestrator's
+/// `runs.log`): opened for appending (`O_APPEND`), locked with `flock` around each append so
+/// that two writers (two processes, or two `AuditLog`s) never interleave, and synced after
+/// every line.
 struct AuditFile: ~Copyable {
     let descriptor: Int32
     let path: String
+    /// What the file is, for messages: "audit log", "run log".
+    let kind: String
 
     /// Opens (creating it, mode 0600) the file at `path` for appending and reading.
-    init(path: String) throws(AuditLogError) {
+    init(path: String, kind: String = "audit log") throws(AuditLogError) {
         let existed = FileManager.default.fileExists(atPath: path)
         let descriptor = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw AuditLogError(.unreadableFile, path: path, "cannot open the audit log: \(Self.lastError())")
+            throw AuditLogError(.unreadableFile, path: path, "cannot open the \(kind): \(Self.lastError())")
         }
         self.descriptor = descriptor
         self.path = path
+        self.kind = kind
         if !existed {
             // Make the new file's directory entry durable too.
             let folder = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_CLOEXEC)
@@ -37,7 +41,7 @@ struct AuditFile: ~Copyable {
     func withLock<T>(_ body: () throws(AuditLogError) -> T) throws(AuditLogError) -> T {
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
-                throw AuditLogError(.unreadableFile, path: path, "cannot lock the audit log: \(Self.lastError())")
+                throw AuditLogError(.unreadableFile, path: path, "cannot lock the \(kind): \(Self.lastError())")
             }
         }
         defer { _ = flock(descriptor, LOCK_UN) }
@@ -48,7 +52,7 @@ struct AuditFile: ~Copyable {
     func size() throws(AuditLogError) -> Int {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw AuditLogError(.unreadableFile, path: path, "cannot stat the audit log: \(Self.lastError())")
+            throw AuditLogError(.unreadableFile, path: path, "cannot stat the \(kind): \(Self.lastError())")
         }
         return Int(status.st_size)
     }
@@ -63,13 +67,26 @@ struct AuditFile: ~Copyable {
             }
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else {
-                throw AuditLogError(.writeFailed, path: path, "cannot write to the audit log: \(Self.lastError())")
+                throw AuditLogError(.writeFailed, path: path, "cannot write to the \(kind): \(Self.lastError())")
             }
             written += result
         }
         guard fsync(descriptor) == 0 else {
-            throw AuditLogError(.writeFailed, path: path, "cannot sync the audit log: \(Self.lastError())")
+            throw AuditLogError(.writeFailed, path: path, "cannot sync the \(kind): \(Self.lastError())")
         }
+    }
+
+    /// Cuts the file to its first `size` bytes and syncs it (dropping a torn last line).
+    func truncate(to size: Int) throws(AuditLogError) {
+        guard ftruncate(descriptor, off_t(size)) == 0, fsync(descriptor) == 0 else {
+            throw AuditLogError(.writeFailed, path: path, "cannot truncate the \(kind): \(Self.lastError())")
+        }
+    }
+
+    /// The whole file.
+    func readAll() throws(AuditLogError) -> [UInt8] {
+        let size = try size()
+        return size == 0 ? [] : try read(at: 0, count: size)
     }
 
     /// The last line (without its newline) of a file of `size` bytes; nil for an empty file.
@@ -107,7 +124,7 @@ struct AuditFile: ~Copyable {
             }
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else {
-                throw AuditLogError(.unreadableFile, path: path, "cannot read the audit log: \(Self.lastError())")
+                throw AuditLogError(.unreadableFile, path: path, "cannot read the \(kind): \(Self.lastError())")
             }
             done += result
         }

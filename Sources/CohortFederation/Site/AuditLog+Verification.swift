@@ -44,34 +44,79 @@ extension AuditLog {
 
     /// Checks the chain of a log's bytes (see `verify(fileAt:)`).
     public static func verify(_ bytes: [UInt8]) -> AuditVerification {
-        guard !bytes.isEmpty else { return .ok(events: 0, head: AuditEntry.firstPrevious) }
+        let chain = AuditChain(bytes)
+        if let broken = chain.broken { return .broken(line: broken.line, reason: broken.reason) }
+        return .ok(events: chain.entries.count, head: chain.head)
+    }
+}
+
+/// A log's lines read in order, up to the first that is not an intact entry chained to the
+/// one before: what `AuditLog.verify(_:)` reports on, and what a store built on the same
+/// line format (`RunStore`) replays.
+struct AuditChain {
+    /// Why a line breaks the chain.
+    struct Break {
+        /// The line's number, from 1.
+        var line: Int
+        var reason: String
+        /// Whether the line itself is damaged (incomplete, not JSON, its own hash wrong), as
+        /// opposed to intact but not following the line before.
+        var isDamagedLine: Bool
+    }
+
+    /// The intact, chained entries before the first break.
+    var entries: [AuditEntry] = []
+    /// The SHA-256 of the last intact line (64 zeros when there is none).
+    var head = AuditEntry.firstPrevious
+    /// The byte count of the intact lines, newlines included.
+    var intactBytes = 0
+    /// The number of lines in the bytes (a last line without its newline included).
+    var lineCount = 0
+    /// The first break, or nil when every line is intact.
+    var broken: Break?
+
+    /// Reads `bytes` line by line: each must be complete, valid JSON and an intact entry
+    /// (its `hash` matches its content), its `prev` the SHA-256 of the line before (64 zeros
+    /// on the first), and its `seq` its line number.
+    init(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         let complete = lines.last?.isEmpty == true
         if complete { lines.removeLast() }
-        var previous = AuditEntry.firstPrevious
+        lineCount = lines.count
         for (index, bytes) in lines.enumerated() {
             let number = index + 1
             if !complete && number == lines.count {
-                return .broken(line: number, reason: "incomplete, no newline at the end (truncated?)")
+                broken = Break(line: number, reason: "incomplete, no newline at the end (truncated?)", isDamagedLine: true)
+                return
             }
-            if bytes.isEmpty { return .broken(line: number, reason: "empty line (the log has one entry per line)") }
+            if bytes.isEmpty {
+                broken = Break(line: number, reason: "empty line (the log has one entry per line)", isDamagedLine: true)
+                return
+            }
             let entry: AuditEntry
             do {
                 entry = try AuditEntry(line: String(decoding: bytes, as: UTF8.self))
             } catch {
-                return .broken(line: number, reason: error.reason)
+                broken = Break(line: number, reason: error.reason, isDamagedLine: true)
+                return
             }
-            if entry.prev != previous {
+            if entry.prev != head {
                 let reason = number == 1
                     ? "prev is not 64 zeros, so this is not the first entry (lines deleted from the start?)"
                     : "prev does not match line \(number - 1) (deleted, inserted or reordered?)"
-                return .broken(line: number, reason: reason)
+                broken = Break(line: number, reason: reason, isDamagedLine: false)
+                return
             }
             if entry.seq != number {
-                return .broken(line: number, reason: "seq is \(entry.seq), expected \(number) (deleted, inserted or reordered?)")
+                broken = Break(
+                    line: number, reason: "seq is \(entry.seq), expected \(number) (deleted, inserted or reordered?)",
+                    isDamagedLine: false)
+                return
             }
-            previous = SHA256.hexDigest(bytes)
+            head = SHA256.hexDigest(bytes)
+            intactBytes += bytes.count + 1
+            entries.append(entry)
         }
-        return .ok(events: lines.count, head: previous)
     }
 }
