@@ -114,6 +114,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The run folder (default: runs/RUN-ID).") var out: String?
     @Flag(help: "Submit, print the run id, and return without watching.") var detach = false
     @Flag(help: "Print the run's summary as JSON as the last line of standard output.") var json = false
+    @Option(help: "How long to keep reconnecting when the orchestrator goes away, in minutes.") var reconnectMinutes = 10.0
 
     func run() async throws {
         let planURL = URL(fileURLWithPath: plan)
@@ -125,52 +126,70 @@ struct RunCommand: AsyncParsableCommand {
         }
         let schemaJSON = try String(contentsOf: schemaPath.url, encoding: .utf8)
         let client = try researcher.client()
-        let folderPath = out
-        let detach = detach, json = json
-        let exitCode = try await client.connect { connection -> Int32 in
-            let submitted = try await connection.submit(planYAML: text, modelYAML: definition.yaml(), schemaJSON: schemaJSON)
-            print("submitted \(parsed.name) as \(submitted.runID) (plan hash \(submitted.planHash.prefix(12))…)")
-            if detach { return 0 }
-            let folder = try RunFolder(url: URL(fileURLWithPath: folderPath ?? "runs/\(submitted.runID)"))
-            let progress = ProgressLine()
-            let history = HistoryBox()
-            let finished = try await connection.watch(runID: submitted.runID) { event in
-                switch event.kind {
-                case .round(let wire)?:
-                    let record = try wire.decoded()
-                    try folder.append(record)
-                    history.append(record)
-                    progress.update(record.progressText(rounds: parsed.rounds))
-                case .refusal(let refusal)?:
-                    progress.note("\(refusal.siteID) refused round \(refusal.round): \(refusal.reasons.joined(separator: "; "))")
-                case .finished, nil:
-                    break
-                }
-            }
-            progress.finish()
-            guard let finished else {
-                print("the orchestrator closed the stream before the run ended; follow it with `cohort runs`")
-                return 1
-            }
-            print("\(submitted.runID): \(finished.message)")
-            guard finished.state == .completed else { return 1 }
-            let modelData = try await connection.fetchModel(runID: submitted.runID)
-            try modelData.write(to: folder.modelURL, options: .atomic)
-            let model = try TrainedModel.read(from: folder.modelURL)
-            var summary = try JSONDecoder().decode(RunSummary.self, from: Data(finished.summaryJson.utf8))
-            summary.run_dir = folder.url.path
-            try folder.finish(RoundEngine.Result(finalModel: model, history: history.records, stoppedEarly: summary.stoppedEarly),
-                              summary: summary)
-            if let statement = model.provenance.privacy { print(statement) }
-            print("run folder: \(folder.url.path)")
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-            }
-            return 0
+        let submitted = try await client.connect { connection in
+            try await connection.submit(planYAML: text, modelYAML: definition.yaml(), schemaJSON: schemaJSON)
         }
-        if exitCode != 0 { throw ExitCode(exitCode) }
+        print("submitted \(parsed.name) as \(submitted.runID) (plan hash \(submitted.planHash.prefix(12))…)")
+        if detach { return }
+        let folder = try RunFolder(url: URL(fileURLWithPath: out ?? "runs/\(submitted.runID)"))
+        let progress = ProgressLine()
+        let history = HistoryBox()
+        let rounds = parsed.rounds
+        // Watch until the run ends; when the orchestrator goes away (a restart), reconnect
+        // with backoff and go on from the last round seen, for up to `reconnectMinutes`.
+        var finished: Cohort_V1_RunFinished?
+        var delay = 0.5
+        let giveUp = Date().addingTimeInterval(reconnectMinutes * 60)
+        while finished == nil {
+            let fromRound = (history.records.last?.round ?? 0) + 1
+            do {
+                finished = try await client.connect { connection in
+                    try await connection.watch(runID: submitted.runID, fromRound: fromRound) { event in
+                        switch event.kind {
+                        case .round(let wire)?:
+                            let record = try wire.decoded()
+                            guard record.round >= fromRound, record.round > (history.records.last?.round ?? 0) else { return }
+                            try folder.append(record)
+                            history.append(record)
+                            progress.update(record.progressText(rounds: rounds))
+                        case .refusal(let refusal)?:
+                            guard refusal.round >= fromRound || fromRound == 1 else { return }
+                            progress.note("\(refusal.siteID) refused round \(refusal.round): \(refusal.reasons.joined(separator: "; "))")
+                        case .finished, nil:
+                            break
+                        }
+                    }
+                }
+                if finished == nil { progress.note("the orchestrator closed the stream before the run ended") }
+            } catch {
+                progress.note("lost the orchestrator: \(error)")
+            }
+            if finished != nil { break }
+            guard Date() < giveUp else {
+                throw ValidationError("gave up after \(reconnectMinutes) minutes without the orchestrator; follow \(submitted.runID) with `cohort runs`")
+            }
+            progress.note(String(format: "reconnecting in %.1f s", delay))
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            delay = min(delay * 2, 10)
+        }
+        progress.finish()
+        guard let finished else { return }
+        print("\(submitted.runID): \(finished.message)")
+        guard finished.state == .completed else { throw ExitCode(1) }
+        let modelData = try await client.connect { try await $0.fetchModel(runID: submitted.runID) }
+        try modelData.write(to: folder.modelURL, options: .atomic)
+        let model = try TrainedModel.read(from: folder.modelURL)
+        var summary = try JSONDecoder().decode(RunSummary.self, from: Data(finished.summaryJson.utf8))
+        summary.run_dir = folder.url.path
+        try folder.finish(RoundEngine.Result(finalModel: model, history: history.records, stoppedEarly: summary.stoppedEarly),
+                          summary: summary)
+        if let statement = model.provenance.privacy { print(statement) }
+        print("run folder: \(folder.url.path)")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
     }
 }
 

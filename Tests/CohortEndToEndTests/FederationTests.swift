@@ -164,4 +164,38 @@ struct FederationTests {
         #expect((tampered.standardOutput + tampered.standardError).contains("line \(index + 1)"),
                 "\(tampered.standardOutput) \(tampered.standardError)")
     }
+
+    @Test("the orchestrator killed in mid-run resumes at its last completed round; every site is charged each round once")
+    func orchestratorKilledMidRun() async throws {
+        let federation = try await TestFederation.make()
+        federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "400"
+        try await federation.startOrchestrator()
+        try await federation.startSites()
+        let plan = try federation.writePlan(rounds: 8)
+        let run = try BackgroundProcess(
+            "run", ["run", plan.path, "--out", "runs/resumed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
+            in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
+        try await #require(federation.orchestrator).waitForLine(containing: "run-0001: round 3 ")
+        federation.orchestrator?.kill()  // SIGKILL in round 4: nothing is flushed or closed
+        let before = try #require(federation.orchestrator).standardError
+        try await federation.startOrchestrator()
+        let restarted = try #require(federation.orchestrator)
+        try await restarted.waitForLine(containing: "run-0001: resuming after round 3")
+        try await run.waitForLine(containing: "rounds completed", timeout: 120)
+        #expect(!before.contains("round 4 sites"), "round 4 finished before the kill; the test did not stop it in mid-run")
+
+        let records = try Self.rounds(federation.url("runs/resumed/metrics.jsonl"))
+        #expect(records.compactMap { $0["round"] as? Int } == Array(1...8))
+        for site in federation.siteNames {
+            let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
+            #expect(charges == (1...8).map { "run-0001/round-\($0)" }, "\(site): \(charges)")
+        }
+        // The replayed round got the same updates, so the run equals an uninterrupted simulation.
+        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
+                                                    setting: federation.environment)
+        try #require(simulated.status == 0, "\(simulated.standardError)")
+        let real = try Self.weights(federation.url("runs/resumed/model.safetensors"))
+        let local = try Self.weights(federation.url("runs/simulated/model.safetensors"))
+        #expect(real.count == local.count && zip(real, local).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
 }

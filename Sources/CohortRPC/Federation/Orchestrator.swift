@@ -7,6 +7,11 @@ import GRPCCore
 /// The orchestrator's service behind the two gRPC services: it queues researchers' runs and
 /// executes them one at a time with the shared `RoundEngine`, over `RemoteSite`s of the
 /// connected sites, and streams each run's events to its watchers.
+///
+/// Everything that must survive a crash goes through the `RunStore` (STATE/runs.log with
+/// checksums, a checkpoint per completed round, the final model): on start the orchestrator
+/// replays it, and resumes each unfinished run after its last completed round. Sites keep
+/// their ledgers by round, so a replayed round is never charged twice.
 public actor Orchestrator {
     /// Settings from `orchestrator.yaml`.
     public struct Options: Sendable {
@@ -28,13 +33,7 @@ public actor Orchestrator {
 
     private struct Run {
         var id: String
-        var planYAML: String
-        var planName: String
-        var planHash: String
-        var modelYAML: String
-        var schemaJSON: String
-        var rounds: Int
-        var submittedBy: String
+        var submission: RunSubmission
         var submitted: Date
         var state: Cohort_V1_RunState = .queued
         var roundsCompleted = 0
@@ -46,58 +45,97 @@ public actor Orchestrator {
 
     public let options: Options
     public let registry = SiteRegistry()
+    private let store: RunStore
     private var runs: [String: Run] = [:]
     private var order: [String] = []
     private var queue: [String] = []
     private var running: String?
     private var nextWatcher = 0
-    private var nextRun = 1
     private let log: @Sendable (String) -> Void
 
+    /// Opens the state directory's store (a damaged log is an error naming file and line).
     public init(options: Options, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.options = options
         self.log = log
-        try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("runs"),
-                                                withIntermediateDirectories: true)
+        store = try RunStore(directory: options.stateDirectory)
     }
 
-    /// Wires the registry's refusals into the runs' event streams; call once before serving.
+    /// Replays the store, wires the registry's refusals into the runs' event streams and
+    /// queues the unfinished runs again; call once before serving.
     public func start() async {
         await registry.setRefusalHandler { [weak self] runID, site, round, reasons in
             Task { await self?.refused(runID: runID, site: site, round: round, reasons: reasons) }
         }
+        for stored in await store.runs().reversed() {
+            var run = Run(id: stored.id, submission: stored.submission, submitted: stored.submitted)
+            run.roundsCompleted = stored.roundsCompleted
+            run.state = stored.state.wire
+            let delta = Self.delta(stored.submission)
+            for record in stored.history {
+                if let wire = try? Cohort_V1_RoundRecord(record, delta: delta) { run.events.append(Self.event(stored.id) { $0.round = wire }) }
+            }
+            for refusal in stored.refusals {
+                run.events.append(Self.event(stored.id) {
+                    $0.refusal = .with { $0.siteID = refusal.site; $0.round = UInt32(refusal.round); $0.reasons = refusal.reasons }
+                })
+            }
+            if stored.state.isFinished {
+                run.events.append(Self.event(stored.id) {
+                    $0.finished = .with {
+                        $0.state = stored.state.wire
+                        $0.message = stored.message ?? ""
+                        $0.roundsCompleted = UInt32(stored.roundsCompleted)
+                    }
+                })
+            } else {
+                run.state = .queued
+                queue.append(stored.id)
+                log("\(stored.id): unfinished at the last shutdown (\(stored.roundsCompleted) rounds completed); queued to resume")
+            }
+            runs[stored.id] = run
+            order.append(stored.id)
+        }
+        startNextIfIdle()
     }
 
     // MARK: Researcher calls
 
     /// Validates and queues a run. Throws `RPCError(.invalidArgument)` naming what is wrong.
     public func submit(planYAML: String, modelYAML: String, schemaJSON: String, submittedBy: String)
-        throws(RPCError) -> (runID: String, planHash: String)
+        async throws(RPCError) -> (runID: String, planHash: String)
     {
         let plan: Plan
+        let definition: ModelDefinition
+        let schema: Schema
         do {
             plan = try Plan.parse(yaml: planYAML, source: "the submitted plan")
-            _ = try ModelDefinition.parse(yaml: modelYAML, source: "the submitted model")
             guard !schemaJSON.isEmpty else {
                 throw WireError("the plan has no schema: a real federation's plan names one (`cohort schema infer`), "
                                 + "because no rows leave the sites to infer it")
             }
-            let schema = try Schema(jsonData: Data(schemaJSON.utf8), fileName: "the submitted schema")
+            schema = try Schema(jsonData: Data(schemaJSON.utf8), fileName: "the submitted schema")
             let names = try Self.siteNames(plan)
-            let definition = try ModelDefinition.parse(yaml: modelYAML, source: "the submitted model")
+            definition = try ModelDefinition.parse(yaml: modelYAML, source: "the submitted model")
             _ = try FederationConfiguration(plan: plan, definition: definition, schema: schema, siteRows: nil,
                                             siteCount: names.count, runID: "check")
             _ = try plan.strategy.makeStrategy()
         } catch {
             throw RPCError(code: .invalidArgument, message: "\(error)")
         }
-        let id = String(format: "run-%04d", nextRun)
-        nextRun += 1
-        runs[id] = Run(id: id, planYAML: planYAML, planName: plan.name, planHash: plan.hash, modelYAML: modelYAML,
-                       schemaJSON: schemaJSON, rounds: plan.rounds, submittedBy: submittedBy, submitted: Date())
+        let submission = RunSubmission(
+            planYAML: planYAML, planHash: plan.hash, planName: plan.name, roundsPlanned: plan.rounds,
+            modelDefinition: definition, schema: schema, submittedBy: submittedBy)
+        let stored: StoredRun
+        do {
+            stored = try await store.submit(submission)
+        } catch {
+            throw RPCError(code: .internalError, message: "the orchestrator could not record the run: \(error)")
+        }
+        let id = stored.id
+        runs[id] = Run(id: id, submission: submission, submitted: stored.submitted)
         order.append(id)
         queue.append(id)
-        log("\(id): \(plan.name) submitted by \(submittedBy), plan hash \(plan.hash.prefix(12))…")
+        log("\(id): plan \(plan.name) submitted by \(submittedBy), plan hash \(plan.hash.prefix(12))…")
         startNextIfIdle()
         return (id, plan.hash)
     }
@@ -131,35 +169,41 @@ public actor Orchestrator {
         order.reversed().compactMap { runs[$0] }.map { run in
             .with {
                 $0.runID = run.id
-                $0.planName = run.planName
-                $0.planHash = run.planHash
+                $0.planName = run.submission.planName
+                $0.planHash = run.submission.planHash
                 $0.state = run.state
                 $0.roundsCompleted = UInt32(run.roundsCompleted)
-                $0.roundsPlanned = UInt32(run.rounds)
-                $0.submittedBy = run.submittedBy
+                $0.roundsPlanned = UInt32(run.submission.roundsPlanned)
+                $0.submittedBy = run.submission.submittedBy
                 $0.submittedUnixMs = Int64(run.submitted.timeIntervalSince1970 * 1000)
             }
         }
     }
 
     /// The run's final model file.
-    public func model(runID: String) throws(RPCError) -> Data {
+    public func model(runID: String) async throws(RPCError) -> Data {
         guard runs[runID] != nil else { throw RPCError(code: .notFound, message: "no run \(runID)") }
-        guard let data = try? Data(contentsOf: modelURL(runID)) else {
-            throw RPCError(code: .failedPrecondition, message: "run \(runID) has no model yet (it has not finished)")
+        let data: Data?
+        do {
+            data = try await store.model(runID: runID)
+        } catch {
+            throw RPCError(code: .dataLoss, message: "the model of \(runID) is damaged: \(error)")
+        }
+        guard let data else {
+            throw RPCError(code: .failedPrecondition, message: "run \(runID) has no model (it has not completed)")
         }
         return data
     }
 
     /// Cancels a queued run, or stops a running one; returns its state afterwards.
-    public func cancel(runID: String, reason: String) throws(RPCError) -> Cohort_V1_RunState {
+    public func cancel(runID: String, reason: String) async throws(RPCError) -> Cohort_V1_RunState {
         guard let run = runs[runID] else { throw RPCError(code: .notFound, message: "no run \(runID)") }
         if Self.isFinal(run.state) { return run.state }
         let why = reason.isEmpty ? "cancelled by the researcher" : "cancelled: \(reason)"
         runs[runID]?.cancelReason = why
         if run.state == .queued {
             queue.removeAll { $0 == runID }
-            finish(runID, state: .cancelled, message: why, summaryJSON: "")
+            await finish(runID, state: .cancelled, message: why, summaryJSON: "")
         } else {
             run.task?.cancel()
         }
@@ -178,18 +222,21 @@ public actor Orchestrator {
 
     private func execute(_ runID: String) async {
         guard let run = runs[runID] else { return }
-        log("\(runID): started")
         do {
-            let plan = try Plan.parse(yaml: run.planYAML, source: "run \(runID)")
-            let definition = try ModelDefinition.parse(yaml: run.modelYAML, source: "run \(runID) model")
-            let schema = try Schema(jsonData: Data(run.schemaJSON.utf8), fileName: "run \(runID) schema")
+            let submission = run.submission
+            let plan = try Plan.parse(yaml: submission.planYAML, source: "run \(runID)")
+            let definition = submission.modelDefinition
+            let schema = submission.schema
+            let checkpoint = try await store.latestCheckpoint(runID: runID)
+            try await store.markRunning(runID)
+            log("\(runID): " + (checkpoint.map { "resuming after round \($0.round)" } ?? "started"))
             let names = try Self.siteNames(plan)
             let configuration = try FederationConfiguration(
                 plan: plan, definition: definition, schema: schema, siteRows: nil, siteCount: names.count, runID: runID)
             let strategy = try plan.strategy.makeStrategy()
             let description = RunDescription(
-                runID: runID, planYAML: run.planYAML, planHash: run.planHash, modelYAML: run.modelYAML,
-                schemaJSON: run.schemaJSON, rounds: plan.rounds,
+                runID: runID, planYAML: submission.planYAML, planHash: submission.planHash, modelYAML: definition.yaml(),
+                schemaJSON: String(decoding: try schema.jsonData(), as: UTF8.self), rounds: plan.rounds,
                 siteSamplingRate: Double(configuration.sampling.count(of: names.count)) / Double(names.count),
                 local: configuration.local, privacy: configuration.privacy, limits: options.limits)
             let connected = await registry.waitForSites(names, seconds: options.siteWaitSeconds)
@@ -204,23 +251,30 @@ public actor Orchestrator {
             }
             var engine = RoundEngine(configuration: configuration, strategy: strategy)
             let outcome: Result<RoundEngine.Result, any Error>
+            let store = self.store
             do {
-                outcome = .success(try await engine.run(sites: sites) { recordSink.yield($0) })
+                // Each round is durable (checkpoint, then its log line) before anyone hears of it.
+                outcome = .success(try await engine.run(
+                    sites: sites, resumingFrom: checkpoint, checkpoint: { try await store.recordRound(runID, checkpoint: $0) },
+                    progress: { recordSink.yield($0) }))
             } catch {
                 outcome = .failure(error)
             }
             recordSink.finish()
             await consumer.value
             let result = try outcome.get()
-            try FileManager.default.createDirectory(at: runDirectory(runID), withIntermediateDirectories: true)
-            try result.model.write(to: modelURL(runID))
-            let summary = RunSummary(result: result, configuration: configuration, runDirectory: runDirectory(runID).path)
-            let message = runs[runID]?.cancelReason ?? result.stoppedEarly ?? "\(result.history.count) rounds completed"
-            finish(runID, state: runs[runID]?.cancelReason == nil ? .completed : .cancelled, message: message,
-                   summaryJSON: (try? RemoteSite.json(summary)) ?? "")
+            let modelURL = store.runFolder(runID).appendingPathComponent("model.building.safetensors")
+            try result.model.write(to: modelURL)
+            let model = try Data(contentsOf: modelURL)
+            try? FileManager.default.removeItem(at: modelURL)
+            let summary = RunSummary(result: result, configuration: configuration, runDirectory: store.runFolder(runID).path)
+            let cancelled = runs[runID]?.cancelReason
+            let message = cancelled ?? result.stoppedEarly ?? "\(result.history.count) rounds completed"
+            await finish(runID, state: cancelled == nil ? .completed : .cancelled, message: message,
+                         summaryJSON: (try? RemoteSite.json(summary)) ?? "", model: model)
         } catch {
             let cancelled = runs[runID]?.cancelReason
-            finish(runID, state: cancelled == nil ? .failed : .cancelled, message: cancelled ?? "\(error)", summaryJSON: "")
+            await finish(runID, state: cancelled == nil ? .failed : .cancelled, message: cancelled ?? "\(error)", summaryJSON: "")
         }
     }
 
@@ -235,13 +289,23 @@ public actor Orchestrator {
         publish(runID) { $0.round = wire }
     }
 
-    private func refused(runID: String, site: String, round: Int, reasons: [String]) {
+    private func refused(runID: String, site: String, round: Int, reasons: [String]) async {
+        do {
+            try await store.recordRefusal(runID, site: site, round: round, reasons: reasons)
+        } catch {
+            log("\(runID): could not record \(site)'s refusal: \(error)")
+        }
         log("\(runID): \(site) refused round \(round): \(reasons.joined(separator: "; "))")
         publish(runID) { $0.refusal = .with { $0.siteID = site; $0.round = UInt32(round); $0.reasons = reasons } }
     }
 
-    private func finish(_ runID: String, state: Cohort_V1_RunState, message: String, summaryJSON: String) {
+    private func finish(_ runID: String, state: Cohort_V1_RunState, message: String, summaryJSON: String, model: Data? = nil) async {
         guard let run = runs[runID] else { return }
+        do {
+            try await store.finish(runID, state: RunState(state), message: message, model: model)
+        } catch {
+            log("\(runID): could not record its end: \(error)")
+        }
         runs[runID]?.state = state
         log("\(runID): \(message)")
         publish(runID) {
@@ -259,20 +323,22 @@ public actor Orchestrator {
     }
 
     private func publish(_ runID: String, _ fill: (inout Cohort_V1_RunEvent) -> Void) {
-        var event = Cohort_V1_RunEvent()
-        event.runID = runID
-        event.timeUnixMs = Int64(Date().timeIntervalSince1970 * 1000)
-        fill(&event)
+        let event = Self.event(runID, fill)
         runs[runID]?.events.append(event)
         for continuation in runs[runID]?.watchers.values ?? [:].values { continuation.yield(event) }
     }
 
-    private func runDirectory(_ runID: String) -> URL {
-        options.stateDirectory.appendingPathComponent("runs").appendingPathComponent(runID)
+    private static func event(_ runID: String, _ fill: (inout Cohort_V1_RunEvent) -> Void) -> Cohort_V1_RunEvent {
+        var event = Cohort_V1_RunEvent()
+        event.runID = runID
+        event.timeUnixMs = Int64(Date().timeIntervalSince1970 * 1000)
+        fill(&event)
+        return event
     }
 
-    private func modelURL(_ runID: String) -> URL {
-        runDirectory(runID).appendingPathComponent("model.safetensors")
+    /// The δ a run reports ε at.
+    private static func delta(_ submission: RunSubmission) -> Double {
+        (try? Plan.parse(yaml: submission.planYAML, source: submission.planName).privacy.delta) ?? 0
     }
 
     /// The sites a real run trains with: the plan's `sites` by name (their `data` stays at

@@ -211,3 +211,27 @@ extension Cohort_V1_RoundRecord {
         }
     }
 }
+
+extension RunState {
+    /// The state as cohort.proto writes it.
+    var wire: Cohort_V1_RunState {
+        switch self {
+        case .queued: .queued
+        case .running: .running
+        case .completed: .completed
+        case .cancelled: .cancelled
+        case .failed: .failed
+        }
+    }
+
+    /// A wire state as the store records it (an unspecified one counts as failed).
+    init(_ wire: Cohort_V1_RunState) {
+        switch wire {
+        case .queued: self = .queued
+        case .running: self = .running
+        case .completed: self = .completed
+        case .cancelled: self = .cancelled
+        case .failed, .unspecified, .UNRECOGNIZED: self = .failed
+        }
+    }
+}
