@@ -90,6 +90,10 @@ final class BenchmarkReport {
         RoundBenchmark.run(figures: &figures)
     }
 
+    func runNetworkRounds() {
+        NetworkBenchmark.run(figures: &figures)
+    }
+
     /// How fast the secure Gaussian generator fills a W4-sized gradient (235,146 values).
     func printNoiseSpeed() throws {
         var tensor = Tensor<Float>.zeros([235_146])

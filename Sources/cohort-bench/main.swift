@@ -42,7 +42,7 @@ struct BenchmarkOptions {
         }
         if !rest.isEmpty {
             FileHandle.standardError.write(Data(
-                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--training-only] [--only W2|W3|W4|W5-W3|W5-W4|W6] [--json FILE]\n".utf8))
+                "cohort-bench: unknown arguments \(rest)\nusage: cohort-bench [--quick] [--training-only] [--only W2|W3|W4|W5-W3|W5-W4|W6|W7] [--json FILE]\n".utf8))
             exit(2)
         }
     }
@@ -72,9 +72,10 @@ if childSquaresOnly {
 print("cohort-bench — OpenBLAS \(BLASRuntime.version), kernel \(BLASRuntime.coreName) (\(BLASRuntime.choice.summary)), \(cores) cores")
 print("")
 let report = BenchmarkReport(benchmark: benchmark, cores: cores, quick: quick)
-if !options.trainingOnly { report.runW1() }
-if options.only != "W6" { try report.runTraining(only: options.only) }
+if !options.trainingOnly && (options.only == nil || options.only == "W1") { report.runW1() }
+if options.only != "W6" && options.only != "W7" { try report.runTraining(only: options.only) }
 if options.only == nil || options.only == "W6" { report.runRounds() }
+if options.only == nil || options.only == "W7" { report.runNetworkRounds() }
 if let jsonPath {
     try report.writeJSON(to: jsonPath)
     print("\nwrote \(jsonPath)")

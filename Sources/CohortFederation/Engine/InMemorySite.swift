@@ -85,10 +85,9 @@ public actor InMemorySite: SiteConnection {
 
     /// The network of `task` holding the task's global weights.
     private static func network(for task: TrainingTask) -> Network {
-        var generator = SeededGenerator(seed: 0)
-        var network = Network(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth,
-                              using: &generator)
-        network.parameters = NamedTensors(flat: task.global, like: network.parameters)
+        guard let network = Network(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth,
+                                    flatParameters: task.global)
+        else { preconditionFailure("the task's global model has \(task.global.count) values, not the model's parameter count") }
         return network
     }
 

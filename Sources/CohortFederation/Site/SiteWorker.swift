@@ -53,9 +53,10 @@ public actor SiteWorker {
     public private(set) var ledger: PrivacyLedger
     /// The site's rows, one `InMemorySite` per run (each with that run's ledger and noise).
     private var runSites: [String: InMemorySite] = [:]
-    /// The updates sent, by "RUN/round-N": a round asked again gets the same update, so a
-    /// replayed round releases nothing new.
-    private var sentUpdates: [String: SiteUpdate] = [:]
+    /// The latest update sent per run, with its "RUN/round-N": that round asked again (the
+    /// orchestrator restarted in it) gets the same update, so a replay releases nothing new.
+    /// Earlier rounds are never replayed: a resumed run starts after its last completed round.
+    private var sentUpdates: [String: (key: String, update: SiteUpdate)] = [:]
 
     /// Loads the site's data and state. Throws when the data, the schema, the ledger or the
     /// audit log cannot be read: a site never starts on state it cannot trust.
@@ -102,7 +103,8 @@ public actor SiteWorker {
     public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
         try await received(taskID, kind: "training", context: context, round: task.round)
         let key = "\(context.runID)/round-\(task.round)"
-        if let update = sentUpdates[key] {
+        if let sent = sentUpdates[context.runID], sent.key == key {
+            let update = sent.update
             _ = try await audit.append("update_resent", details: [
                 "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
                 "reason": "the round was asked again; the update already sent is sent again, nothing new is released",
@@ -133,7 +135,7 @@ public actor SiteWorker {
         case .none:
             break
         }
-        sentUpdates[key] = update
+        sentUpdates[context.runID] = (key, update)
         return update
     }
 

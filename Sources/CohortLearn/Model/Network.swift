@@ -33,6 +33,34 @@ public struct Network: Sendable, Equatable {
     public init<G: RandomNumberGenerator>(
         definition: ModelDefinition, inputWidth: Int, outputWidth: Int, using generator: inout G
     ) {
+        self.init(definition: definition, inputWidth: inputWidth, outputWidth: outputWidth) { shape, std in
+            Tensor<Float>.randomNormal(shape, standardDeviation: std, using: &generator)
+        }
+    }
+
+    /// Builds the network holding `parameters`, flattened in the layout of `parameters`
+    /// (e.g. a global model received from the orchestrator): no random initialisation.
+    /// Nil when the count does not match the definition.
+    public init?(definition: ModelDefinition, inputWidth: Int, outputWidth: Int, flatParameters: [Float]) {
+        self.init(definition: definition, inputWidth: inputWidth, outputWidth: outputWidth) { shape, _ in
+            Tensor<Float>.zeros(shape)
+        }
+        guard parameters.scalarCount == flatParameters.count else { return nil }
+        parameters = NamedTensors(flat: flatParameters, like: parameters)
+    }
+
+    /// The names and shapes of the network's parameters, in flattening order (weights are
+    /// zeros, not drawn).
+    public static func layout(definition: ModelDefinition, inputWidth: Int, outputWidth: Int) -> [(name: String, shape: [Int])] {
+        Network(definition: definition, inputWidth: inputWidth, outputWidth: outputWidth) { shape, _ in
+            Tensor<Float>.zeros(shape)
+        }.parameters.layout
+    }
+
+    private init(
+        definition: ModelDefinition, inputWidth: Int, outputWidth: Int,
+        weight: (_ shape: [Int], _ standardDeviation: Float) -> Tensor<Float>
+    ) {
         precondition(inputWidth >= 1 && outputWidth >= 1, "network widths must be ≥ 1, got \(inputWidth)→\(outputWidth)")
         self.definition = definition
         self.inputWidth = inputWidth
@@ -52,9 +80,7 @@ public struct Network: Sendable, Equatable {
                 let next = definition.layers.dropFirst(position + 1).first
                 let rectified = next == .relu || next == .gelu
                 let std = rectified ? (2.0 / Double(width)).squareRoot() : (2.0 / Double(width + outputs)).squareRoot()
-                parameters.append(
-                    Tensor<Float>.randomNormal([width, outputs], standardDeviation: Float(std), using: &generator),
-                    named: "dense\(denseCount).weight")
+                parameters.append(weight([width, outputs], Float(std)), named: "dense\(denseCount).weight")
                 parameters.append(Tensor<Float>.zeros([outputs]), named: "dense\(denseCount).bias")
                 operations.append(.dense(index: denseCount, inputs: width, outputs: outputs))
                 denseCount += 1

@@ -20,6 +20,8 @@ public struct RunDescription: Sendable {
     public var local: LocalWork
     public var privacy: TaskPrivacy
     public var limits: MessageLimits
+    /// The latest global model's wire form, shared by the run's sites.
+    let payloads = PayloadCache()
 
     public init(runID: String, planYAML: String, planHash: String, modelYAML: String, schemaJSON: String, rounds: Int,
                 siteSamplingRate: Double, local: LocalWork, privacy: TaskPrivacy, limits: MessageLimits) {
@@ -137,12 +139,12 @@ public struct RemoteSite: SiteConnection {
     private func globalModel(_ task: TrainingTask, taskID: String)
         throws -> (model: Cohort_V1_GlobalModel, chunks: [Cohort_V1_Task], manifest: Cohort_V1_ModelManifest)
     {
-        var generator = SeededGenerator(seed: 0)
-        let network = Network(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth,
-                              using: &generator)
-        let payload = WirePayload.bytes(of: task.global)
-        let manifest = WirePayload.manifest(of: network.parameters, payload: payload)
-        let pieces = WirePayload.chunks(of: payload, size: run.limits.chunkBytes)
+        // Every site gets the same bytes in a round: encoded and hashed once.
+        let (manifest, pieces) = run.payloads.encoded(task.global) {
+            let payload = WirePayload.bytes(of: task.global)
+            let layout = Network.layout(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
+            return (WirePayload.manifest(of: layout, payload: payload), WirePayload.chunks(of: payload, size: run.limits.chunkBytes))
+        }
         let model = Cohort_V1_GlobalModel.with {
             $0.manifest = manifest
             $0.inlineChunkCount = UInt32(pieces.count)
@@ -162,5 +164,20 @@ public struct RemoteSite: SiteConnection {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// The wire form of the latest global model, so that a round encodes and hashes it once for
+/// all its sites rather than once per site.
+final class PayloadCache: Sendable {
+    private let latest = Mutex<(model: [Float], manifest: Cohort_V1_ModelManifest, chunks: [Data])?>(nil)
+
+    func encoded(_ model: [Float], _ make: () -> (Cohort_V1_ModelManifest, [Data])) -> (Cohort_V1_ModelManifest, [Data]) {
+        if let hit = latest.withLock({ entry in entry.flatMap { $0.model == model ? ($0.manifest, $0.chunks) : nil } }) {
+            return hit
+        }
+        let (manifest, chunks) = make()
+        latest.withLock { $0 = (model, manifest, chunks) }
+        return (manifest, chunks)
     }
 }

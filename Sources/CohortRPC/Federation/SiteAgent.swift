@@ -229,14 +229,14 @@ public struct SiteAgent: Sendable {
         let classes = context.schema.label.classes.count
         let loss = Loss.forClassification(classCount: classes)
         let outputWidth = loss.outputWidth(classCount: classes)
-        var generator = SeededGenerator(seed: 0)
-        let network = Network(definition: context.definition, inputWidth: statistics.encodedFeatureCount,
-                              outputWidth: outputWidth, using: &generator)
-        if let mismatch = WirePayload.mismatch(model.manifest, parameters: network.parameters) {
+        let layout = Network.layout(definition: context.definition, inputWidth: statistics.encodedFeatureCount,
+                                    outputWidth: outputWidth)
+        if let mismatch = WirePayload.mismatch(model.manifest, layout: layout) {
             throw WireError("the global model does not fit the model definition: \(mismatch)")
         }
         guard UInt64(payload.count) == model.manifest.payloadBytes, WirePayload.sha256(payload) == model.manifest.sha256,
-              let global = WirePayload.floats(from: payload), global.count == network.parameters.scalarCount
+              let global = WirePayload.floats(from: payload),
+              global.count == layout.reduce(0, { $0 + $1.shape.reduce(1, *) })
         else { throw WireError("the global model arrived damaged (size or SHA-256 differs from its manifest)") }
         guard global.allSatisfy(\.isFinite) else { throw WireError("the global model holds NaN or infinite values") }
         return TrainingTask(

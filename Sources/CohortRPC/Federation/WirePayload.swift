@@ -32,25 +32,23 @@ public enum WirePayload {
 
     public static func sha256(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
 
-    /// The manifest of a model's parameters: names and shapes in flattening order.
-    public static func manifest(of parameters: NamedTensors, payload: Data) -> Cohort_V1_ModelManifest {
+    /// The manifest of a model's parameters (`Network.layout`): names and shapes in
+    /// flattening order, with the payload's size and SHA-256.
+    public static func manifest(of layout: [(name: String, shape: [Int])], payload: Data) -> Cohort_V1_ModelManifest {
         .with { manifest in
-            manifest.tensors = zip(parameters.names, parameters.tensors).map { name, tensor in
-                .with { $0.name = name; $0.shape = tensor.shape.map(UInt64.init) }
-            }
+            manifest.tensors = layout.map { entry in .with { $0.name = entry.name; $0.shape = entry.shape.map(UInt64.init) } }
             manifest.payloadBytes = UInt64(payload.count)
             manifest.sha256 = sha256(payload)
         }
     }
 
-    /// Why `manifest` does not describe `parameters`, or nil.
-    public static func mismatch(_ manifest: Cohort_V1_ModelManifest, parameters: NamedTensors) -> String? {
-        let expected = zip(parameters.names, parameters.tensors).map { ($0, $1.shape.map(UInt64.init)) }
-        guard manifest.tensors.count == expected.count else {
-            return "the manifest lists \(manifest.tensors.count) tensors, the model has \(expected.count)"
+    /// Why `manifest` does not describe `layout`, or nil.
+    public static func mismatch(_ manifest: Cohort_V1_ModelManifest, layout: [(name: String, shape: [Int])]) -> String? {
+        guard manifest.tensors.count == layout.count else {
+            return "the manifest lists \(manifest.tensors.count) tensors, the model has \(layout.count)"
         }
-        for (spec, (name, shape)) in zip(manifest.tensors, expected) where spec.name != name || spec.shape != shape {
-            return "tensor \(spec.name) \(spec.shape) does not match the model's \(name) \(shape)"
+        for (spec, entry) in zip(manifest.tensors, layout) where spec.name != entry.name || spec.shape != entry.shape.map(UInt64.init) {
+            return "tensor \(spec.name) \(spec.shape) does not match the model's \(entry.name) \(entry.shape)"
         }
         return nil
     }
