@@ -89,13 +89,13 @@ enum NetworkBenchmark {
                                                     "127.0.0.1:\(port)", "--pki", "pki/researcher"], in: root)
         processes.append(short)
         try short.waitFor("rounds completed", timeout: 300)
-        try orchestrator.waitFor("run-0001: 2 rounds completed", timeout: 60)
+        try orchestrator.waitFor(": 2 rounds completed", timeout: 60)
         let afterShort = try connectionBytes(port: port, sites: sitePIDs)
         let run = try Child("run", cohort, ["run", "plan.yaml", "--out", "runs/w7", "--orchestrator", "127.0.0.1:\(port)",
                                             "--pki", "pki/researcher"], in: root)
         processes.append(run)
         try run.waitFor("rounds completed", timeout: 300)
-        try orchestrator.waitFor("run-0002: \(rounds) rounds completed", timeout: 60)
+        try orchestrator.waitFor(": \(rounds) rounds completed", timeout: 60)
         let afterLong = try connectionBytes(port: port, sites: sitePIDs)
         // The orchestrator and the sites (the researcher's process may have exited by now).
         let peak = processes[0...sites].map(\.peakResidentMiB).reduce(0, +)

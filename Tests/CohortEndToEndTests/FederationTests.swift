@@ -52,13 +52,21 @@ struct FederationTests {
         for site in federation.siteNames {
             let log = federation.url("state/\(site)/audit.jsonl")
             let charges = try Self.charges(inAuditLog: log)
-            #expect(charges == (1...4).map { "run-0001/round-\($0)" }, "\(site): \(charges)")
+            #expect(Self.rounds(of: charges) == (1...4).map { "round-\($0)" }, "\(site): \(charges)")
             let verify = try await CohortProcess.run(["audit", "verify", log.path])
             #expect(verify.status == 0, "\(site): \(verify.standardOutput) \(verify.standardError)")
         }
         let runs = try await federation.researcher(["runs"])
         #expect(runs.status == 0 && runs.standardOutput.contains("completed") && runs.standardOutput.contains("4/4"),
                 "\(runs.standardOutput) \(runs.standardError)")
+    }
+
+    /// The rounds of one run's charge ids (`run-0001-TOKEN/round-3` → `round-3`); empty when
+    /// the charges name more than one run.
+    static func rounds(of charges: [String]) -> [String] {
+        let runs = Set(charges.map { $0.split(separator: "/").first.map(String.init) ?? "" })
+        guard runs.count == 1, runs.first?.hasPrefix("run-0001-") == true else { return [] }
+        return charges.map { $0.split(separator: "/").dropFirst().joined(separator: "/") }
     }
 
     /// The round records of a run folder's metrics.jsonl.
@@ -77,10 +85,10 @@ struct FederationTests {
             "run", ["run", plan.path, "--out", "runs/killed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
             in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
         let orchestrator = try #require(federation.orchestrator)
-        try await orchestrator.waitForLine(containing: "run-0001: round 2 ")
+        try await orchestrator.waitForLine(containing: ": round 2 sites")
         // Round 3's training tasks are out; hospital-c is in its 0.5 s pause when it dies.
         federation.sites["hospital-c"]?.kill()
-        try await orchestrator.waitForLine(containing: "run-0001: round 3 ")
+        try await orchestrator.waitForLine(containing: ": round 3 sites")
         try federation.startSite("hospital-c")
         try await run.waitForLine(containing: "rounds completed", timeout: 120)
 
@@ -136,6 +144,12 @@ struct FederationTests {
         #expect(output.contains("noise multiplier 2 is below this site's minimum 3"), "\(output)")
         let audit = try String(contentsOf: federation.url("state/hospital-c/audit.jsonl"), encoding: .utf8)
         #expect(audit.contains("task_refused") && audit.contains("below this site's minimum 3"))
+        // The run goes on without hospital-c (the plan's minimum is 2), which is dropped each round with its reason.
+        #expect(run.status == 0 && run.standardOutput.contains("2 rounds completed"), "\(output)")
+        for record in try Self.rounds(federation.url("runs/refused/metrics.jsonl")) {
+            #expect(record["answered"] as? [String] == ["hospital-a", "hospital-b"])
+            #expect(((record["dropped"] as? [String: String])?["hospital-c"] ?? "").contains("below this site's minimum 3"))
+        }
     }
 
     @Test("a site's audit log verifies with `cohort audit verify`, and an edited line is detected")
@@ -175,12 +189,12 @@ struct FederationTests {
         let run = try BackgroundProcess(
             "run", ["run", plan.path, "--out", "runs/resumed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
             in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
-        try await #require(federation.orchestrator).waitForLine(containing: "run-0001: round 3 ")
+        try await #require(federation.orchestrator).waitForLine(containing: ": round 3 sites")
         federation.orchestrator?.kill()  // SIGKILL in round 4: nothing is flushed or closed
         let before = try #require(federation.orchestrator).standardError
         try await federation.startOrchestrator()
         let restarted = try #require(federation.orchestrator)
-        try await restarted.waitForLine(containing: "run-0001: resuming after round 3")
+        try await restarted.waitForLine(containing: ": resuming after round 3")
         try await run.waitForLine(containing: "rounds completed", timeout: 120)
         #expect(!before.contains("round 4 sites"), "round 4 finished before the kill; the test did not stop it in mid-run")
 
@@ -188,7 +202,7 @@ struct FederationTests {
         #expect(records.compactMap { $0["round"] as? Int } == Array(1...8))
         for site in federation.siteNames {
             let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
-            #expect(charges == (1...8).map { "run-0001/round-\($0)" }, "\(site): \(charges)")
+            #expect(Self.rounds(of: charges) == (1...8).map { "round-\($0)" }, "\(site): \(charges)")
         }
         // The replayed round got the same updates, so the run equals an uninterrupted simulation.
         let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,

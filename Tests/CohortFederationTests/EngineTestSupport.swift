@@ -42,17 +42,22 @@ enum EngineFixtures {
 
 /// A site that misbehaves in a chosen way, for the engine's validation.
 struct FaultySite: SiteConnection {
-    enum Fault: Sendable { case throwsError, nonFinite, wrongShape, oversized, slow }
+    enum Fault: Sendable { case throwsError, nonFinite, wrongShape, oversized, slow, refusesEverything }
     let name: String
     let fault: Fault
     let inner: InMemorySite
 
-    func aggregates(schema: Schema) async throws -> FeatureAggregates { try await inner.aggregates(schema: schema) }
+    func aggregates(schema: Schema) async throws -> FeatureAggregates {
+        if fault == .refusesEverything { throw SiteError(.refused, site: name, "outside this site's policy") }
+        return try await inner.aggregates(schema: schema)
+    }
 
     func train(_ task: TrainingTask) async throws -> SiteUpdate {
         switch fault {
         case .throwsError:
             throw SiteError(.failed, site: name, "disk on fire")
+        case .refusesEverything:
+            throw SiteError(.refused, site: name, "outside this site's policy")
         case .nonFinite:
             var update = try await inner.train(task)
             update.delta[0] = .nan

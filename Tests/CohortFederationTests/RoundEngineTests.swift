@@ -110,6 +110,36 @@ struct RoundEngineTests {
         #expect(result.history[0].dropped["slow"]?.contains("deadline") == true)
     }
 
+    @Test("a site that refuses the preprocessing is left out of the statistics; below the minimum the run stops with the reasons")
+    func preprocessingRefusal() async throws {
+        let schema = try EngineFixtures.schema("breast_cancer_wdbc")
+        let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 3)
+        let honest = [InMemorySite(name: "a", table: tables[0]), InMemorySite(name: "b", table: tables[1])]
+        let refusing = FaultySite(name: "c", fault: .refusesEverything, inner: InMemorySite(name: "c", table: tables[2]))
+        func configuration(minimum: Int) throws -> FederationConfiguration {
+            FederationConfiguration(
+                runID: "refusal", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression), schema: schema,
+                rounds: 2, sampling: SiteSampling(size: .all, minimum: minimum), evaluateEvery: 5)
+        }
+        var engine = RoundEngine(configuration: try configuration(minimum: 2), strategy: try FedAvg())
+        let result = try await engine.run(sites: honest + [refusing])
+        #expect(result.history.map(\.answered) == [["a", "b"], ["a", "b"]])
+        #expect(result.history.allSatisfy { $0.dropped["c"]?.contains("outside this site's policy") == true })
+        // The statistics are those of a and b alone.
+        let pooled = try await RoundEngine.sharedPreprocessing(schema: schema, sites: honest)
+        #expect(result.model.preprocessing == pooled)
+
+        var strict = RoundEngine(configuration: try configuration(minimum: 3), strategy: try FedAvg())
+        do {
+            _ = try await strict.run(sites: honest + [refusing])
+            Issue.record("the run should have stopped at the preprocessing")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("preprocessing: 2 of 3") && message.contains("minimum is 3") && message.contains("outside this site's policy"),
+                    "\(message)")
+        }
+    }
+
     @Test("a round below the minimum fails with the round, the counts and every site's reason")
     func minimumNotMet() async throws {
         let schema = try EngineFixtures.schema("breast_cancer_wdbc")

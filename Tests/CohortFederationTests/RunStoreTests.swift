@@ -75,7 +75,7 @@ struct RunStoreTests {
             let store = try RunStore(directory: folder, now: fixedClock())
             let first = try await store.submit(try submission())
             let second = try await store.submit(try submission("other", by: "researcher-2"))
-            #expect(first.id == "run-0001" && second.id == "run-0002")
+            #expect(first.id == runID(1, in: folder) && second.id == runID(2, in: folder))
             #expect(first.state == .queued && first.roundsCompleted == 0)
             try await store.markRunning(first.id)
             try await store.recordRound(first.id, checkpoint: try checkpoint(first.id, round: 1))
@@ -90,20 +90,33 @@ struct RunStoreTests {
         let store = try RunStore(directory: folder)
         let after = await store.runs()
         #expect(after == before)
-        #expect(after.map(\.id) == ["run-0002", "run-0001"])
-        let first = try #require(await store.run(id: "run-0001"))
+        #expect(after.map(\.id) == [runID(2, in: folder), runID(1, in: folder)])
+        let first = try #require(await store.run(id: runID(1, in: folder)))
         #expect(first.state == .completed && first.message == "2 rounds")
-        let expected = try checkpoint("run-0001", round: 2)
+        let expected = try checkpoint(runID(1, in: folder), round: 2)
         #expect(first.roundsCompleted == 2 && first.history == expected.history)
         #expect(first.refusals == [RunRefusal(site: "hospital-c", round: 2, reasons: ["model kind mlp is not allowed"])])
         #expect(try first.submission == submission())
         #expect(first.submitted == fixedClock()())
         #expect(after[0].state == .cancelled && after[0].message == "cancelled by researcher-2")
-        #expect(try await store.model(runID: "run-0001") == model)
-        #expect(try await store.model(runID: "run-0002") == nil)
-        #expect(try await store.latestCheckpoint(runID: "run-0001") == checkpoint("run-0001", round: 2))
-        #expect(try await store.latestCheckpoint(runID: "run-0002") == nil)
+        #expect(try await store.model(runID: runID(1, in: folder)) == model)
+        #expect(try await store.model(runID: runID(2, in: folder)) == nil)
+        #expect(try await store.latestCheckpoint(runID: runID(1, in: folder)) == checkpoint(runID(1, in: folder), round: 2))
+        #expect(try await store.latestCheckpoint(runID: runID(2, in: folder)) == nil)
         #expect(await store.unfinishedRuns().isEmpty)
+    }
+
+    @Test("two fresh stores give their first runs different ids: sites key their ledgers by run id")
+    func idsDifferAcrossStores() async throws {
+        var ids = Set<String>()
+        for _ in 0..<3 {
+            let folder = try temporaryStoreFolder()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let id = try await RunStore(directory: folder).submit(try submission()).id
+            #expect(id.hasPrefix("run-0001-") && id.count == "run-0001-".count + 8, "\(id)")
+            ids.insert(id)
+        }
+        #expect(ids.count == 3)
     }
 
     @Test("ids increase and are never reused after reopening")
@@ -113,13 +126,13 @@ struct RunStoreTests {
         do {
             let store = try RunStore(directory: folder)
             for _ in 0..<2 { _ = try await store.submit(try submission()) }
-            try await store.cancel("run-0002")
+            try await store.cancel(runID(2, in: folder))
         }
         let store = try RunStore(directory: folder)
         let third = try await store.submit(try submission())
-        #expect(third.id == "run-0003")
-        #expect(await store.runs().map(\.id) == ["run-0003", "run-0002", "run-0001"])
-        #expect(await store.unfinishedRuns().map(\.id) == ["run-0001", "run-0003"])
+        #expect(third.id == runID(3, in: folder))
+        #expect(await store.runs().map(\.id) == [runID(3, in: folder), runID(2, in: folder), runID(1, in: folder)])
+        #expect(await store.unfinishedRuns().map(\.id) == [runID(1, in: folder), runID(3, in: folder)])
     }
 
     @Test("a restart mid-run reports it running at its last completed round; resumed, it ends as an uninterrupted run")
@@ -188,7 +201,7 @@ struct RunStoreTests {
         do {
             let store = try RunStore(directory: folder)
             _ = try await store.submit(try submission())
-            try await store.markRunning("run-0001")
+            try await store.markRunning(runID(1, in: folder))
         }
         let intact = try Data(contentsOf: log)
 
@@ -200,9 +213,9 @@ struct RunStoreTests {
         do {
             let store = try RunStore(directory: folder)
             #expect(await store.count == 2)
-            #expect(await store.run(id: "run-0001")?.state == .running)
+            #expect(await store.run(id: runID(1, in: folder))?.state == .running)
             #expect(try Data(contentsOf: log) == intact)
-            try await store.recordRefusal("run-0001", site: "a", round: 1, reasons: ["budget"])
+            try await store.recordRefusal(runID(1, in: folder), site: "a", round: 1, reasons: ["budget"])
         }
         #expect(AuditLog.verify(Array(try Data(contentsOf: log))).isIntact)
 
@@ -212,7 +225,7 @@ struct RunStoreTests {
         try writeLog(lines, to: folder)
         let store = try RunStore(directory: folder)
         #expect(await store.count == 2)
-        #expect(await store.run(id: "run-0001")?.refusals == [])
+        #expect(await store.run(id: runID(1, in: folder))?.refusals == [])
         #expect(try Data(contentsOf: log) == intact)
     }
 
@@ -223,9 +236,9 @@ struct RunStoreTests {
         do {
             let store = try RunStore(directory: folder)
             _ = try await store.submit(try submission())
-            try await store.markRunning("run-0001")
-            try await store.recordRound("run-0001", checkpoint: try checkpoint("run-0001", round: 1))
-            try await store.recordRound("run-0001", checkpoint: try checkpoint("run-0001", round: 2))
+            try await store.markRunning(runID(1, in: folder))
+            try await store.recordRound(runID(1, in: folder), checkpoint: try checkpoint(runID(1, in: folder), round: 1))
+            try await store.recordRound(runID(1, in: folder), checkpoint: try checkpoint(runID(1, in: folder), round: 2))
         }
         let original = try logLines(folder)
         var edited = original
@@ -311,8 +324,8 @@ struct RunStoreTests {
         #expect(await code { try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1)) } == .invalidChange)
         try await store.markRunning(id)
         #expect(await code { try await store.recordRound(id, checkpoint: try checkpoint(id, round: 2)) } == .invalidChange)
-        #expect(await code { try await store.recordRound(id, checkpoint: try checkpoint("run-0009", round: 1)) } == .invalidChange)
-        #expect(await code { try await store.markRunning("run-0009") } == .unknownRun)
+        #expect(await code { try await store.recordRound(id, checkpoint: try checkpoint(runID(9, in: folder), round: 1)) } == .invalidChange)
+        #expect(await code { try await store.markRunning(runID(9, in: folder)) } == .unknownRun)
         #expect(await code { try await store.finish(id, state: .running, message: nil) } == .invalidChange)
         try await store.finish(id, state: .completed, message: nil)
         #expect(await code { try await store.cancel(id) } == .invalidChange)
@@ -330,4 +343,11 @@ struct RunStoreTests {
         #expect(openingError(folder)?.code == .locked)
         _ = try await store.submit(try submission())
     }
+}
+
+/// The id of the store's Nth run: `run-NNNN-TOKEN`, TOKEN as its first run got it.
+func runID(_ number: Int, in folder: URL) -> String {
+    let log = (try? String(contentsOf: folder.appendingPathComponent("runs.log"), encoding: .utf8)) ?? ""
+    let token = log.range(of: #""run":"run-0001-([0-9a-f]{8})""#, options: .regularExpression).map { String(log[$0].dropLast().suffix(8)) }
+    return String(format: "run-%04d-", number) + (token ?? "????????")
 }

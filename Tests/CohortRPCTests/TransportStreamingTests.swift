@@ -36,7 +36,7 @@ struct TransportStreamingTests {
                     let transport = try HTTP2ClientTransport.Posix.mutualTLS(
                         host: "127.0.0.1", port: port, credentials: pki.site, limits: limits)
                     return try await withSiteClient(transport) { site in
-                        try await site.submitUpdate(options: testCallOptions) { writer in
+                        try await site.submitUpdate(options: slowCallOptions) { writer in
                             try await writer.write(.with {
                                 $0.header = .with {
                                     $0.runID = "run-1"

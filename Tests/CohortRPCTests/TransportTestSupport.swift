@@ -211,6 +211,14 @@ let testCallOptions: CallOptions = {
     return options
 }()
 
+/// Call options for large uploads: debug builds on 2 cores, with the end-to-end tests' processes
+/// running beside them, can take well over 10 s for 20 MiB over TLS.
+let slowCallOptions: CallOptions = {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(120)
+    return options
+}()
+
 /// The `RPCError` that `body` throws, or a recorded issue.
 func rpcError(
     _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation

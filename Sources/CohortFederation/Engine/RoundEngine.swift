@@ -58,7 +58,8 @@ public struct RoundEngine: Sendable {
         if let checkpoint {
             statistics = checkpoint.preprocessing
         } else {
-            statistics = try await Self.sharedPreprocessing(schema: config.schema, sites: sites)
+            statistics = try await Self.sharedPreprocessing(
+                schema: config.schema, sites: sites, minimum: config.sampling.minimum, deadline: config.deadlineSeconds)
         }
         let classes = config.schema.label.classes
         let loss = Loss.forClassification(classCount: classes.count)
@@ -307,13 +308,29 @@ public struct RoundEngine: Sendable {
     }
 
     /// Merged per-site aggregates → one set of statistics every site applies.
-    static func sharedPreprocessing(schema: Schema, sites: [any SiteConnection]) async throws -> PreprocessingStatistics {
+    ///
+    /// A site that refuses or fails here is left out of the statistics, and the run goes on
+    /// when at least `minimum` sites answered (the site stays in the population that rounds
+    /// sample from, so the site unit's q = sampled / sites is unchanged; it will be dropped
+    /// from each round it refuses). Fewer than `minimum` answers stop the run with every reason.
+    static func sharedPreprocessing(
+        schema: Schema, sites: [any SiteConnection], minimum: Int = 1, deadline: Double? = nil
+    ) async throws -> PreprocessingStatistics {
         var merged = FeatureAggregates(schema: schema)
-        for outcome in await fanOut(sites, deadline: nil, { try await $0.aggregates(schema: schema) }) {
+        var answered = 0
+        var failures = [String]()
+        for outcome in await fanOut(sites, deadline: deadline, { try await $0.aggregates(schema: schema) }) {
             switch outcome.result {
-            case .success(let aggregates): try merged.merge(aggregates)
-            case .failure(let error): throw FederationError("preprocessing: site \(outcome.site) failed: \(error)")
+            case .success(let aggregates):
+                try merged.merge(aggregates)
+                answered += 1
+            case .failure(let error):
+                failures.append("site \(outcome.site) failed: \(error)")
             }
+        }
+        guard answered >= max(minimum, 1) else {
+            throw FederationError("preprocessing: \(answered) of \(sites.count) sites answered, the minimum is \(minimum) ("
+                                  + failures.joined(separator: "; ") + ")")
         }
         return try PreprocessingStatistics(schema: schema, aggregates: merged)
     }

@@ -36,11 +36,18 @@ struct RunLog {
     private(set) var runs: [String: StoredRun] = [:]
     /// Run ids in order of submission.
     private(set) var order: [String] = []
-    /// The largest number in a run id so far (`run-0007` → 7).
+    /// The largest number in a run id so far (`run-0007-3fa9c2d1` → 7).
     private(set) var lastNumber = 0
+    /// This store's token, the last part of its run ids: drawn at random for the first run
+    /// and kept for the store's life. Sites key their privacy ledgers by run id, so ids must
+    /// not repeat across orchestrators, or after a state directory is started afresh.
+    private(set) var token: String?
 
-    /// The id the next submission gets.
-    var nextID: String { String(format: "run-%04d", lastNumber + 1) }
+    /// The id the next submission gets: `run-NNNN-TOKEN`.
+    var nextID: String {
+        let token = self.token ?? String(format: "%08x", UInt32.random(in: .min ... .max))
+        return String(format: "run-%04d-", lastNumber + 1) + token
+    }
 
     /// Applies one line's event.
     ///
@@ -62,6 +69,9 @@ struct RunLog {
                 state: .queued, roundsCompleted: 0, history: [], refusals: [], message: nil)
             order.append(id)
             lastNumber = max(lastNumber, number)
+            if token == nil, let dash = id.lastIndex(of: "-"), id.filter({ $0 == "-" }).count == 2 {
+                token = String(id[id.index(after: dash)...])
+            }
             return
         }
         guard var run = runs[id] else { throw Problem(.unknownRun, "no run has the id \(id)") }
@@ -106,8 +116,13 @@ struct RunLog {
     }
 
     /// 7 for `run-0007`; nil for anything else.
+    /// The number of a run id, `run-NNNN-TOKEN` (or `run-NNNN`, as early stores wrote them).
     static func number(ofRunID id: String) -> Int? {
-        guard id.hasPrefix("run-"), let number = Int(id.dropFirst(4)), number > 0, !id.dropFirst(4).hasPrefix("+") else { return nil }
+        guard id.hasPrefix("run-") else { return nil }
+        let parts = id.dropFirst(4).split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let number = Int(parts[0]), number > 0, !parts[0].hasPrefix("+"),
+              parts.count == 1 || (!parts[1].isEmpty && parts[1].allSatisfy(\.isHexDigit))
+        else { return nil }
         return number
     }
 

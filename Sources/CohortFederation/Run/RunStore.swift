@@ -104,8 +104,9 @@ public actor RunStore {
 
     // MARK: - Changes
 
-    /// Records a new run, queued, under the next id (`run-0001`, `run-0002`, …; ids are
-    /// never reused, across restarts too).
+    /// Records a new run, queued, under the next id (`run-0001-TOKEN`, `run-0002-TOKEN`, …;
+    /// ids are never reused, across restarts too, and TOKEN, random per store, keeps them
+    /// apart from another orchestrator's or a fresh state directory's).
     public func submit(_ submission: RunSubmission) throws(RunStoreError) -> StoredRun {
         let id = log.nextID
         try StoreFiles.createFolder(runFolder(id))

@@ -76,7 +76,7 @@ public struct RunRefusal: Codable, Sendable, Hashable {
 
 /// A run as the orchestrator's store knows it, rebuilt from `runs.log`.
 public struct StoredRun: Sendable, Equatable, Identifiable {
-    /// `run-0001`, `run-0002`, …: increasing, never reused.
+    /// `run-0001-TOKEN`, `run-0002-TOKEN`, …: increasing, never reused; TOKEN is random per store.
     public var id: String
     public var submission: RunSubmission
     /// When it was submitted (the time of its log line, to the millisecond).
