@@ -16,7 +16,7 @@ import Foundation
 ///   max_message_bytes: 8388608      # the largest gRPC message accepted; default 8 MiB
 ///   chunk_bytes: 1048576            # payload per streamed chunk; default 1 MiB
 /// ```
-public struct OrchestratorConfiguration: Sendable, Hashable, Decodable {
+public struct OrchestratorConfiguration: Sendable, Hashable, DeploymentFile {
     public var listen: HostPort
     public var pki: PartyFiles
     public var state: Plan.FilePath
@@ -53,18 +53,13 @@ public struct OrchestratorConfiguration: Sendable, Hashable, Decodable {
         }
     }
 
-    /// Reads and checks the file at `url`; errors name the file, the line and the field.
-    public static func load(from url: URL) throws(SitePolicyError) -> OrchestratorConfiguration {
-        let text = try YAMLDocument<SitePolicyError>.text(of: url, describedAs: "the orchestrator configuration")
-        return try YAMLDocument<SitePolicyError>(source: url.path).decode(
-            OrchestratorConfiguration.self, from: text, ifEmpty: "the configuration is empty; it needs listen, pki and state",
-            ifNotMapping: { "an orchestrator configuration is a mapping of fields, not a \($0)" }
-        ) { configuration in
-            var resolved = configuration
-            let base = url.deletingLastPathComponent()
-            resolved.pki = configuration.pki.resolved(against: base)
-            resolved.state = configuration.state.resolved(against: base)
-            return resolved
-        }
+    public static let describedAs = "the orchestrator configuration"
+    public static let requiredFields = "listen, pki and state"
+
+    public func resolvingPaths(against base: URL) -> OrchestratorConfiguration {
+        var resolved = self
+        resolved.pki = pki.resolved(against: base)
+        resolved.state = state.resolved(against: base)
+        return resolved
     }
 }

@@ -1,5 +1,28 @@
 import Foundation
 
+/// A file that says how a party runs (`orchestrator.yaml`, `site.yaml`), loaded like plans
+/// and site policies: unknown fields are errors, errors name the file, the line and the
+/// field, and relative paths are resolved against the file's folder.
+public protocol DeploymentFile: Decodable {
+    /// How errors name the file ("the site configuration").
+    static var describedAs: String { get }
+    /// The fields an empty file is told it needs.
+    static var requiredFields: String { get }
+    /// The value with its relative paths resolved against `base`.
+    func resolvingPaths(against base: URL) -> Self
+}
+
+extension DeploymentFile {
+    /// Reads and checks the file at `url`.
+    public static func load(from url: URL) throws(SitePolicyError) -> Self {
+        let text = try YAMLDocument<SitePolicyError>.text(of: url, describedAs: describedAs)
+        return try YAMLDocument<SitePolicyError>(source: url.path).decode(
+            Self.self, from: text, ifEmpty: "the file is empty; it needs \(requiredFields)",
+            ifNotMapping: { "\(describedAs) is a mapping of fields, not a \($0)" }
+        ) { $0.resolvingPaths(against: url.deletingLastPathComponent()) }
+    }
+}
+
 /// Where a party's certificate files are (`pki:` in `orchestrator.yaml` and `site.yaml`):
 /// the federation CA's certificate, the party's certificate and its private key.
 public struct PartyFiles: Sendable, Hashable, Decodable {

@@ -17,7 +17,7 @@ import Foundation
 ///   initial_seconds: 0.5            # first delay after a lost connection; default 0.5
 ///   maximum_seconds: 30             # the delay doubles up to this; default 30
 /// ```
-public struct SiteConfiguration: Sendable, Hashable, Decodable {
+public struct SiteConfiguration: Sendable, Hashable, DeploymentFile {
     public var policy: Plan.FilePath
     public var orchestrator: HostPort
     public var pki: PartyFiles
@@ -50,19 +50,14 @@ public struct SiteConfiguration: Sendable, Hashable, Decodable {
         }
     }
 
-    /// Reads and checks the file at `url`; errors name the file, the line and the field.
-    public static func load(from url: URL) throws(SitePolicyError) -> SiteConfiguration {
-        let text = try YAMLDocument<SitePolicyError>.text(of: url, describedAs: "the site configuration")
-        return try YAMLDocument<SitePolicyError>(source: url.path).decode(
-            SiteConfiguration.self, from: text, ifEmpty: "the configuration is empty; it needs policy, orchestrator, pki and state",
-            ifNotMapping: { "a site configuration is a mapping of fields, not a \($0)" }
-        ) { configuration in
-            var resolved = configuration
-            let base = url.deletingLastPathComponent()
-            resolved.policy = configuration.policy.resolved(against: base)
-            resolved.pki = configuration.pki.resolved(against: base)
-            resolved.state = configuration.state.resolved(against: base)
-            return resolved
-        }
+    public static let describedAs = "the site configuration"
+    public static let requiredFields = "policy, orchestrator, pki and state"
+
+    public func resolvingPaths(against base: URL) -> SiteConfiguration {
+        var resolved = self
+        resolved.policy = policy.resolved(against: base)
+        resolved.pki = pki.resolved(against: base)
+        resolved.state = state.resolved(against: base)
+        return resolved
     }
 }
