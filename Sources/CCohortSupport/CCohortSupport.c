@@ -1,5 +1,8 @@
 #include "CCohortSupport.h"
+#include <stdio.h>
 #include <string.h>
+
+void cohort_line_buffer_standard_output(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CCohortSupport
 import CohortTensor
 
 /// The `cohort` command: federated training across hospitals without moving patient data.
@@ -8,11 +9,12 @@ struct Cohort: AsyncParsableCommand {
         commandName: "cohort",
         abstract: "Federated learning for hospitals: train together, keep every record at home.",
         version: "0.1.0",
-        subcommands: [Simulate.self, Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, OrchestratorCommand.self, SiteCommand.self, RunCommand.self, RunsCommand.self, Certs.self, Audit.self, Doctor.self])
+        subcommands: [Simulate.self, Train.self, Evaluate.self, Inspect.self, SchemaCommand.self, Privacy.self, OrchestratorCommand.self, SiteCommand.self, RunCommand.self, RunsCommand.self, CancelCommand.self, Certs.self, Audit.self, Doctor.self])
 
     static func main() async {
         // Before any BLAS work: fix a fallback OpenBLAS kernel (may re-execute this process).
         BLASRuntime.start()
+        cohort_line_buffer_standard_output()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

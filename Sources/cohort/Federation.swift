@@ -239,6 +239,22 @@ struct RunsCommand: AsyncParsableCommand {
     }
 }
 
+/// `cohort cancel RUN-ID`: stop a queued or running run.
+struct CancelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a queued run, or stop a running one in its current round; prints its state afterwards.")
+
+    @Argument(help: "The run's id (from `cohort run` or `cohort runs`).") var runID: String
+    @OptionGroup var researcher: ResearcherOptions
+    @Option(help: "Why, recorded with the run.") var reason = ""
+
+    func run() async throws {
+        let runID = runID, reason = reason
+        let state = try await researcher.client().connect { try await $0.cancel(runID: runID, reason: reason) }
+        print("\(runID): \(RunsCommand.word(state))")
+    }
+}
+
 /// Log lines on standard error: `TIME PARTY: TEXT`.
 struct FederationLog: Sendable {
     let party: String

@@ -212,4 +212,29 @@ struct FederationTests {
         let local = try Self.weights(federation.url("runs/simulated/model.safetensors"))
         #expect(real.count == local.count && zip(real, local).allSatisfy { abs($0 - $1) <= 1e-5 })
     }
+
+    @Test("a researcher cancels a running run: it stops in its round, is recorded as cancelled, and `cohort run` says so")
+    func cancelRun() async throws {
+        let federation = try await TestFederation.make(sites: ["hospital-a", "hospital-b"])
+        federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "300"
+        try await federation.startOrchestrator()
+        try await federation.startSites()
+        let plan = try federation.writePlan(rounds: 30)
+        let run = try BackgroundProcess(
+            "run", ["run", plan.path, "--out", "runs/cancelled", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
+            in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
+        let submitted = try await run.waitForLine(containing: "submitted plan as ")
+        let runID = try #require(submitted.split(separator: " ").dropFirst(3).first.map(String.init))
+        try await #require(federation.orchestrator).waitForLine(containing: ": round 2 sites")
+        let cancel = try await federation.researcher(["cancel", runID, "--reason", "wrong cohort"])
+        #expect(cancel.status == 0, "\(cancel.standardError)")
+        try await run.waitForLine(containing: "cancelled: wrong cohort", timeout: 60)
+        let runs = try await federation.researcher(["runs"])
+        #expect(runs.standardOutput.contains("cancelled"), "\(runs.standardOutput)")
+        let rounds = try Self.rounds(federation.url("runs/cancelled/metrics.jsonl")).count
+        #expect(rounds >= 2 && rounds < 30, "\(rounds) rounds recorded")
+        // The run's process ends with a failure status: the run did not complete.
+        for _ in 0..<100 where run.isRunning { try await Task.sleep(nanoseconds: 50_000_000) }
+        #expect(!run.isRunning)
+    }
 }

@@ -24,4 +24,8 @@ int cohort_set_flush_to_zero(int enabled);
 /// 1 if flush-to-zero and denormals-are-zero are both on for the calling thread.
 int cohort_flush_to_zero_enabled(void);
 
+/// Makes standard output line-buffered, so a line printed to a file or a pipe (a run id a
+/// script waits for) is there at once rather than when the buffer fills or the process ends.
+void cohort_line_buffer_standard_output(void);
+
 #endif
