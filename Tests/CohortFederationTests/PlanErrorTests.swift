@@ -40,7 +40,6 @@ struct PlanErrorTests {
         .replacing("label: target", with: "label: ''", "label", "must not be empty"),
         .replacing("model: logistic-regression", with: "model: [a, b]", "model", "expected a single value, got a list", .wrongType),
         .replacing("hospital-b, data", with: "hospital-a, data", "sites[1].name", "already used by sites[0]"),
-        .replacing("  - {name: hospital-b, data: b.csv}", with: "  - {name: hospital-b}", "sites[1].data", "required", .missingField),
         .replacing("hospital-b, data", with: "'hospital b', data", "sites[1].name", "must be letters, digits"),
         .adding("seed: -1", "seed", "expected a whole number, got '-1'", .wrongType),
         .adding("simulation: maybe", "simulation", "expected true or false, got 'maybe'", .wrongType),

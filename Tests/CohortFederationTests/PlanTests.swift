@@ -21,8 +21,8 @@ struct PlanTests {
             return
         }
         #expect(sites.map(\.name) == ["hospital-a", "hospital-b"])
-        #expect(sites.map(\.data.path) == ["a.csv", "b.csv"])
-        #expect(sites.map(\.data.url.path) == ["/data/plans/run1/a.csv", "/data/plans/run1/b.csv"])
+        #expect(sites.map(\.data?.path) == ["a.csv", "b.csv"])
+        #expect(sites.map(\.data?.url.path) == ["/data/plans/run1/a.csv", "/data/plans/run1/b.csv"])
 
         #expect(plan.sampling == Plan.Sampling(perRound: .all, minimum: 1, deadlineSeconds: 600))
         #expect(plan.local.work == .epochs(1))
@@ -56,9 +56,9 @@ struct PlanTests {
         #expect(plan.model.loadReference == "/p/models/custom.yaml")
         #expect(plan.schema?.url.path == "/srv/schema.json")
         guard case .sites(let sites) = plan.data else { return }
-        #expect(sites[0].data.url.path == NSString(string: "~/s1.csv").expandingTildeInPath)
-        #expect(sites[1].data.url.path == "/p/q/s2.csv")
-        #expect(sites[1].data.path == "sub/../s2.csv")
+        #expect(sites[0].data?.url.path == NSString(string: "~/s1.csv").expandingTildeInPath)
+        #expect(sites[1].data?.url.path == "/p/q/s2.csv")
+        #expect(sites[1].data?.path == "sub/../s2.csv")
     }
 
     @Test("data with a partition is the other form of the data section")
@@ -171,7 +171,7 @@ struct PlanTests {
         let plan = try Plan.load(from: planURL, modelsDirectory: PlanTestPaths.models)
         #expect(plan.name == "first-run")
         guard case .sites(let sites) = plan.data else { return }
-        #expect(sites[1].data.url == folder.appendingPathComponent("b.csv").standardizedFileURL)
+        #expect(sites[1].data?.url == folder.appendingPathComponent("b.csv").standardizedFileURL)
         #expect(try plan.loadModel(modelsDirectory: PlanTestPaths.models).name == "logistic-regression")
 
         let unknownModel = minimalPlanYAML.replacingOccurrences(of: "logistic-regression", with: "no-such-model")
@@ -220,7 +220,7 @@ struct PlanExampleTests {
             Issue.record("expected sites")
             return
         }
-        let tables = try sites.map { try CSVTable(contentsOf: $0.data.url) }
+        let tables = try sites.map { try CSVTable(contentsOf: try #require($0.data).url) }
         let original = try CSVTable(contentsOf: PlanTestPaths.datasets.appendingPathComponent("breast_cancer_wdbc.csv"))
         #expect(tables.map(\.rowCount).reduce(0, +) == original.rowCount)
         #expect(abs(tables[0].rowCount - tables[1].rowCount) <= 1)

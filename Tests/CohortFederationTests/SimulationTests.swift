@@ -42,6 +42,20 @@ struct SimulationTests {
         #expect((result.history.last?.auroc ?? 0) > 0.95)
     }
 
+    @Test("a plan may name its sites without data (a real federation's); a simulation of it is refused naming the field")
+    func sitesWithoutData() throws {
+        let plan = try Plan.parse(yaml: "name: real\nmodel: logistic-regression\nlabel: malignant\nrounds: 2\nsites:\n  - {name: a}\n  - {name: b}\n")
+        guard case .sites(let sites) = plan.data else { Issue.record("expected sites"); return }
+        #expect(sites.map(\.name) == ["a", "b"] && sites.allSatisfy { $0.data == nil })
+        #expect(plan.data.files.isEmpty)
+        do {
+            _ = try Simulation(plan: plan, modelsDirectory: Self.models, runID: "real")
+            Issue.record("a simulation without data ran")
+        } catch {
+            #expect("\(error)".contains("sites[0].data"), "\(error)")
+        }
+    }
+
     @Test("plan settings the engine does not implement yet are refused, not ignored")
     func unsupportedSettingsRefused() throws {
         let base = "name: u\nmodel: logistic-regression\nlabel: malignant\nrounds: 2\nsimulation: true\n"

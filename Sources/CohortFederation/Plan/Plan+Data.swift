@@ -8,11 +8,12 @@ extension Plan {
         /// The site's name: letters, digits, `.`, `_` and `-`, starting with a letter or
         /// digit (it names certificates, ledgers and files).
         public var name: String
-        /// The site's CSV file.
-        public var data: FilePath
+        /// The site's CSV file, for `cohort simulate`. A real federation's plan may leave it
+        /// out: the data stays at the site, and the orchestrator never reads this path.
+        public var data: FilePath?
 
         /// A site called `name` holding `data`.
-        public init(name: String, data: FilePath) {
+        public init(name: String, data: FilePath?) {
             self.name = name
             self.data = data
         }
@@ -22,7 +23,7 @@ extension Plan {
         public init(from decoder: any Decoder) throws {
             let fields = try PlanFields(decoder, known: CodingKeys.allCases.map(\.rawValue))
             name = try fields.required("name")
-            data = try fields.required("data")
+            data = try fields.optional("data")
         }
     }
 
@@ -137,7 +138,8 @@ extension Plan {
         /// Every data file the plan names, with the field that names it.
         public var files: [(field: String, file: FilePath)] {
             switch self {
-            case .sites(let sites): sites.enumerated().map { ("sites[\($0.offset)].data", $0.element.data) }
+            case .sites(let sites):
+                sites.enumerated().compactMap { index, site in site.data.map { ("sites[\(index)].data", $0) } }
             case .partitioned(let file, _): [("data", file)]
             }
         }

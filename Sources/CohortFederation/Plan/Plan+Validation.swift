@@ -33,7 +33,7 @@ extension Plan {
                         "site name '\(site.name)' is already used by sites[\(first)]; site names must be unique")
                 }
                 firstIndex[site.name] = index
-                try Self.nonEmpty(site.data.path, field: "sites[\(index)].data")
+                if let data = site.data { try Self.nonEmpty(data.path, field: "sites[\(index)].data") }
             }
         case .partitioned(let file, let partition):
             try Self.nonEmpty(file.path, field: "data")

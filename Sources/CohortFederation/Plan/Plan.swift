@@ -188,7 +188,7 @@ public struct Plan: Sendable, Hashable, Codable {
         plan.schema = schema?.resolved(against: baseDirectory)
         switch data {
         case .sites(let sites):
-            plan.data = .sites(sites.map { Site(name: $0.name, data: $0.data.resolved(against: baseDirectory)) })
+            plan.data = .sites(sites.map { Site(name: $0.name, data: $0.data?.resolved(against: baseDirectory)) })
         case .partitioned(let file, let partition):
             plan.data = .partitioned(file: file.resolved(against: baseDirectory), partition: partition)
         }

@@ -19,7 +19,12 @@ public struct Simulation: Sendable {
         var tables = [(name: String, table: CSVTable)]()
         switch plan.data {
         case .sites(let sites):
-            for site in sites { tables.append((site.name, try CSVTable(contentsOf: site.data.url))) }
+            for (index, site) in sites.enumerated() {
+                guard let data = site.data else {
+                    throw FederationError("field 'sites[\(index)].data': a simulation needs each site's CSV (\(site.name) has none)")
+                }
+                tables.append((site.name, try CSVTable(contentsOf: data.url)))
+            }
         case .partitioned(let file, let partition):
             let records = try CSVRecords(contentsOf: file.url)
             let table = try CSVTable(contentsOf: file.url)
