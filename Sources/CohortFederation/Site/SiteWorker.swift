@@ -186,6 +186,11 @@ public actor SiteWorker {
             if plan.hash != context.planHash.lowercased() {
                 reasons.append("the plan's hash is \(plan.hash.prefix(12))…, not the \(context.planHash.prefix(12))… the task claims")
             }
+            // The projection below counts the task's rounds: they must be the plan's, and a
+            // task may not come from past them.
+            if plan.rounds != context.rounds || round > context.rounds {
+                reasons.append("the task says round \(round) of \(context.rounds), the plan has \(plan.rounds) rounds")
+            }
         } catch {
             reasons.append("the run's plan does not parse: \(error)")
         }

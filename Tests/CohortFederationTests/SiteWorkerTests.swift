@@ -1,0 +1,111 @@
+import CohortData
+import CohortLearn
+import CohortPrivacy
+import Foundation
+import Testing
+@testable import CohortFederation
+
+/// The site worker's task handling, without a network: the policy check and its audit lines,
+/// the ledger saved across restarts, and replayed rounds.
+@Suite("Site worker: policy, ledger and audit for each task")
+struct SiteWorkerTests {
+    /// A site holding hospital-a's partition, its state and audit log in a temporary folder.
+    struct Fixture {
+        let folder: URL
+        let policy: SitePolicy
+        let schema: Schema
+        let definition: ModelDefinition
+
+        init(minimumNoise: Double = 0.8) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-worker-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let data = EngineFixtures.packageRoot.appendingPathComponent("Examples/federation/data/hospital-a.csv").path
+            policy = try SitePolicy.parse(yaml: """
+                name: hospital-a
+                dataset: {path: \(data), holdout: 0.2}
+                accept: {models: [logistic-regression], strategies: [fedavg], units: [record], seeded_noise: true}
+                privacy: {minimum_noise_multiplier: \(minimumNoise), maximum_epsilon_per_run: 10, lifetime_epsilon: 20}
+                audit_log: audit.jsonl
+                """, baseDirectory: folder)
+            schema = try EngineFixtures.schema("breast_cancer_wdbc")
+            definition = try ModelDefinition.load("logistic-regression", modelsDirectory: EngineFixtures.packageRoot.appendingPathComponent("Models"))
+        }
+
+        var state: URL { folder.appendingPathComponent("state") }
+
+        func context(rounds: Int = 3, claimedRounds: Int? = nil, sigma: Double = 1.5) throws -> SiteWorker.RunContext {
+            let yaml = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: \(rounds)\nsimulation: true\n"
+                + "sites:\n  - {name: hospital-a}\n"
+            return SiteWorker.RunContext(
+                runID: "run-0001-0badcafe", planYAML: yaml, planHash: try Plan.parse(yaml: yaml).hash, definition: definition,
+                schema: schema, rounds: claimedRounds ?? rounds, local: LocalWork(epochs: 1, batchSize: 16),
+                privacy: TaskPrivacy(unit: .record, exampleClipNorm: 1, noiseMultiplier: sigma, noiseSeed: 3, delta: 1e-5),
+                siteSamplingRate: 1)
+        }
+
+        func task(_ context: SiteWorker.RunContext, round: Int, statistics: PreprocessingStatistics) -> TrainingTask {
+            let layout = Network.layout(definition: definition, inputWidth: statistics.encodedFeatureCount, outputWidth: 1)
+            let count = layout.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            return TrainingTask(
+                runID: context.runID, round: round, definition: definition, loss: .binaryCrossEntropy,
+                inputWidth: statistics.encodedFeatureCount, outputWidth: 1, global: [Float](repeating: 0, count: count),
+                preprocessing: statistics, local: context.local, privacy: context.privacy, seed: UInt64(round))
+        }
+
+        func auditEvents() throws -> [String] {
+            try String(contentsOf: folder.appendingPathComponent("audit.jsonl"), encoding: .utf8).split(separator: "\n")
+                .compactMap { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event"] as? String }
+        }
+    }
+
+    @Test("a round is charged once; a replay gets the same update; after a restart the ledger is there and a retrain is charged again")
+    func ledgerAcrossReplayAndRestart() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let context = try fixture.context()
+        let statistics: PreprocessingStatistics
+        let first: SiteUpdate
+        do {
+            let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+            let aggregates = try await worker.aggregates(context, taskID: "p")
+            statistics = try PreprocessingStatistics(schema: fixture.schema, aggregates: aggregates)
+            first = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+            let replay = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1b")
+            #expect(replay.delta == first.delta)
+            #expect(await worker.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1"])
+        }
+        #expect(try fixture.auditEvents().filter { $0 == "budget_spent" }.count == 1)
+        #expect(try fixture.auditEvents().contains("update_resent"))
+
+        // A restarted site has its ledger; its update for round 1 is gone, so training it again
+        // is a second release, charged under its own id.
+        let restarted = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1"])
+        _ = try await restarted.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1c")
+        #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1", "run-0001-0badcafe/round-1/repeat-2"])
+        let saved = try JSONDecoder().decode(PrivacyLedger.self, from: Data(contentsOf: fixture.state.appendingPathComponent("ledger.json")))
+        #expect(saved.charges.count == 2)
+    }
+
+    @Test("a task outside the policy is refused with every reason, and the refusal is in the audit log")
+    func refusal() async throws {
+        let fixture = try Fixture(minimumNoise: 2)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        do {
+            _ = try await worker.aggregates(try fixture.context(sigma: 1.5), taskID: "p")
+            Issue.record("a task below the minimum σ was accepted")
+        } catch let error as SiteError {
+            #expect(error.code == .refused && error.message.contains("noise multiplier 1.5 is below this site's minimum 2"), "\(error)")
+        }
+        do {
+            _ = try await worker.aggregates(try fixture.context(rounds: 3, claimedRounds: 2, sigma: 2.5), taskID: "q")
+            Issue.record("a task claiming fewer rounds than its plan was accepted")
+        } catch let error as SiteError {
+            #expect(error.message.contains("the plan has 3 rounds"), "\(error)")
+        }
+        #expect(try fixture.auditEvents().filter { $0 == "task_refused" }.count == 2)
+        #expect(await worker.ledger.charges.isEmpty)
+        #expect(try AuditLog.verify(fileAt: fixture.folder.appendingPathComponent("audit.jsonl")).isIntact)
+    }
+}
