@@ -78,3 +78,21 @@ struct FaultySite: SiteConnection {
 
     func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation { try await inner.evaluate(task) }
 }
+
+/// A site that notes the learning rate of every training task it gets.
+final class RecordingSite: SiteConnection, @unchecked Sendable {
+    let inner: InMemorySite
+    private let lock = NSLock()
+    private var rates: [Float] = []
+    var name: String { inner.name }
+    var learningRates: [Float] { lock.withLock { rates } }
+
+    init(inner: InMemorySite) { self.inner = inner }
+
+    func aggregates(schema: Schema) async throws -> FeatureAggregates { try await inner.aggregates(schema: schema) }
+    func train(_ task: TrainingTask) async throws -> SiteUpdate {
+        lock.withLock { rates.append(task.local.learningRate) }
+        return try await inner.train(task)
+    }
+    func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation { try await inner.evaluate(task) }
+}

@@ -140,6 +140,27 @@ struct RoundEngineTests {
         }
     }
 
+    @Test("a cosine schedule sends round r (0-based) of R the learning rate ½·η·(1 + cos(π·r/R))")
+    func cosineRounds() async throws {
+        let schema = try EngineFixtures.schema("breast_cancer_wdbc")
+        let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 2)
+        let recorder = RecordingSite(inner: InMemorySite(name: "a", table: tables[0]))
+        var configuration = FederationConfiguration(
+            runID: "cosine", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression), schema: schema,
+            rounds: 4, local: LocalWork(epochs: 1, batchSize: 16, learningRate: 0.2), evaluateEvery: 10)
+        configuration.roundSchedule = .cosine
+        var engine = RoundEngine(configuration: configuration, strategy: try FedAvg())
+        _ = try await engine.run(sites: [recorder, InMemorySite(name: "b", table: tables[1])])
+        let expected: [Float] = [0.2, 0.2 * 0.853_553_4, 0.1, 0.2 * 0.146_446_6]
+        let rates = recorder.learningRates
+        #expect(rates.count == 4 && zip(rates, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(rates)")
+
+        let plan = try Plan.parse(yaml: "name: c\nmodel: logistic-regression\nlabel: malignant\nrounds: 4\n"
+            + "data: \(EngineFixtures.csv("breast_cancer_wdbc").path)\npartition: {kind: iid, sites: 2}\nlocal: {schedule: cosine}\n")
+        let simulation = try Simulation(plan: plan, modelsDirectory: EngineFixtures.packageRoot.appendingPathComponent("Models"), runID: "c")
+        #expect(simulation.configuration.roundSchedule == .cosine)
+    }
+
     @Test("a round below the minimum fails with the round, the counts and every site's reason")
     func minimumNotMet() async throws {
         let schema = try EngineFixtures.schema("breast_cancer_wdbc")

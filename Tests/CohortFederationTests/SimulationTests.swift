@@ -61,7 +61,6 @@ struct SimulationTests {
         let base = "name: u\nmodel: logistic-regression\nlabel: malignant\nrounds: 2\nsimulation: true\n"
             + "data: \(EngineFixtures.csv("breast_cancer_wdbc").path)\npartition: {kind: iid, sites: 2}\n"
         let cases = [
-            ("local: {schedule: cosine}\n", "local.schedule"),
             ("privacy: {unit: site, clip: 1, noise_multiplier: 1, adaptive_clipping: {target_quantile: 0.5}}\n", "privacy.adaptive_clipping"),
         ]
         for (extra, field) in cases {

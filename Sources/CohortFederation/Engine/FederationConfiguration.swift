@@ -1,3 +1,4 @@
+import Foundation
 import CohortData
 import CohortLearn
 
@@ -20,6 +21,8 @@ public struct FederationConfiguration: Sendable {
     public var seed: UInt64
     /// A site that has not answered this many seconds into a round is dropped from it.
     public var deadlineSeconds: Double?
+    /// How the local learning rate changes over the rounds.
+    public var roundSchedule: RoundSchedule = .constant
 
     public init(
         runID: String, definition: ModelDefinition, schema: Schema, rounds: Int, sampling: SiteSampling = .init(),
@@ -75,4 +78,25 @@ public struct FederationError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// The local learning rate over a run's rounds.
+public enum RoundSchedule: Sendable, Equatable {
+    /// Every round uses the plan's η.
+    case constant
+    /// Cosine annealing to 0 over the run (Loshchilov and Hutter, "SGDR: Stochastic Gradient
+    /// Descent with Warm Restarts", ICLR 2017, eq. 5, with η_min = 0, one cycle of R rounds,
+    /// T_cur = r): round r (0-based) of R trains with η_r = ½·η·(1 + cos(π·r/R)).
+    case cosine
+
+    /// The factor η_r / η for round `round` (1-based) of `rounds`.
+    public func factor(round: Int, of rounds: Int) -> Float {
+        switch self {
+        case .constant:
+            return 1
+        case .cosine:
+            let r = Double(max(round - 1, 0)), total = Double(max(rounds, 1))
+            return Float(0.5 * (1 + cos(Double.pi * r / total)))
+        }
+    }
 }

@@ -113,7 +113,8 @@ public struct RoundEngine: Sendable {
                 runID: config.runID, round: round, definition: config.definition, loss: loss,
                 inputWidth: network.inputWidth, outputWidth: outputWidth, global: global, preprocessing: statistics,
                 local: LocalWork(epochs: config.local.epochs, steps: config.local.steps, batchSize: config.local.batchSize,
-                                 optimizer: config.local.optimizer, learningRate: config.local.learningRate,
+                                 optimizer: config.local.optimizer,
+                                 learningRate: config.local.learningRate * config.roundSchedule.factor(round: round, of: config.rounds),
                                  proximalMu: Float(strategy.proximalMu) > 0 ? Float(strategy.proximalMu) : config.local.proximalMu),
                 privacy: config.privacy, seed: config.seed &+ UInt64(round))
             var accumulator = strategy.makeAccumulator(parameterCount: parameterCount)

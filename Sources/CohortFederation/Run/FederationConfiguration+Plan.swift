@@ -13,9 +13,6 @@ extension FederationConfiguration {
                 runID: String) throws {
         let sites = siteRows?.count ?? siteCount ?? 0
         guard sites > 0 else { throw FederationError("no sites") }
-        if plan.local.schedule != .constant {
-            throw FederationError("field 'local.schedule': only 'constant' is supported by the round engine yet")
-        }
         let local: LocalWork
         let batchSize = plan.local.batchSize
         switch plan.local.work {
@@ -76,5 +73,6 @@ extension FederationConfiguration {
             local: local, privacy: privacy, runBudgetEpsilon: p.unit == .site ? p.budgetEpsilon : nil,
             evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
             seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
+        roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
     }
 }
