@@ -462,6 +462,25 @@ void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count
     }
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static size_t add_scaled_avx512(float *x, const float *z, size_t count, float sigma, float scale) {
+    const __m512 vsigma = _mm512_set1_ps(sigma), vscale = _mm512_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16)
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_fmadd_ps(vsigma, _mm512_loadu_ps(z + i), _mm512_loadu_ps(x + i)), vscale));
+    return i;
+}
+#endif
+
+void cohort_noise_add_scaled(float *x, const float *z, size_t count, float sigma, float scale) {
+    size_t i = 0;
+#if defined(__x86_64__)
+    if (use_avx512()) i = add_scaled_avx512(x, z, count, sigma, scale);
+#endif
+    for (; i < count; i++) x[i] = fmaf(sigma, z[i], x[i]) * scale;
+}
+
 void cohort_noise_fill_gaussian(cohort_noise_state *state, double *out, size_t count) {
     for (size_t i = 0; i < count; i++) out[i] = standard_normal(state);
 }

@@ -137,25 +137,31 @@ public struct ParallelGaussianNoise: Sendable {
     /// Adds independent N(0, σ²) draws to every element of `tensor`, the parts in parallel.
     public func addNoise(to tensor: inout Tensor<Float>, standardDeviation sigma: Double) {
         precondition(sigma >= 0 && sigma.isFinite, "noise standard deviation must be finite and ≥ 0, got \(sigma)")
-        let parts = streams.count
-        // Below this size a second thread costs more than it saves.
-        guard parts > 1, tensor.count >= 16_384 else {
+        let parts = parts(ofCount: tensor.count)
+        guard parts.count > 1 else {
             streams[0].addNoise(to: &tensor, standardDeviation: sigma)
             return
         }
         tensor.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
-            let total = buffer.count
-            // Parts are multiples of 16 elements (whole vector blocks); each part is one call
-            // on its own stream, so the split alone decides the noise.
-            let chunk = ((total + parts - 1) / parts + 15) / 16 * 16
             let address = UInt(bitPattern: base)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let start = part * chunk
-                let end = Swift.min(total, start + chunk)
-                guard start < end, let pointer = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
-                streams[part].addNoise(toRawElements: pointer + start, count: end - start, standardDeviation: sigma)
+            DispatchQueue.concurrentPerform(iterations: parts.count) { part in
+                guard let pointer = UnsafeMutablePointer<Float>(bitPattern: address) else { return }
+                let range = parts[part]
+                streams[part].addNoise(toRawElements: pointer + range.lowerBound, count: range.count, standardDeviation: sigma)
             }
         }
+    }
+
+    /// The elements of a `total`-element tensor that each stream fills: one range for
+    /// stream 0 when the tensor is small, else one contiguous range per stream.
+    func parts(ofCount total: Int) -> [Range<Int>] {
+        let parts = streams.count
+        // Below this size a second thread costs more than it saves.
+        guard parts > 1, total >= 16_384 else { return [0..<total] }
+        // Parts are multiples of 16 elements (whole vector blocks); each part is one call
+        // on its own stream, so the split alone decides the noise.
+        let chunk = ((total + parts - 1) / parts + 15) / 16 * 16
+        return (0..<parts).map { part in Swift.min(total, part * chunk)..<Swift.min(total, (part + 1) * chunk) }
     }
 }

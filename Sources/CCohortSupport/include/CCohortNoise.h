@@ -41,6 +41,11 @@ int cohort_noise_init_keyed(cohort_noise_state *state, const uint8_t key[16], co
 /// Doornik 2005 recommends).
 void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count, double standardDeviation);
 
+/// x[i] ← (x[i] + σ·z[i])·scale for i in 0..<count, with x + σ·z fused (one rounding, as
+/// cohort_noise_add_gaussian adds its draws), so that normals drawn ahead into z and added
+/// here give the same floats as drawing them into x directly and then scaling.
+void cohort_noise_add_scaled(float *x, const float *z, size_t count, float sigma, float scale);
+
 /// Writes `count` standard normal draws (double precision) to out.
 void cohort_noise_fill_gaussian(cohort_noise_state *state, double *out, size_t count);
 
