@@ -35,7 +35,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // cpuid and the floating-point control register: what Swift cannot reach directly.
+        // cpuid, the floating-point control register, thread scheduling and the Gaussian
+        // noise kernels: what Swift cannot reach directly, or not fast enough.
         .target(name: "CCohortSupport"),
         .target(
             name: "CohortTensor",

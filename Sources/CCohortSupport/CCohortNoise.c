@@ -20,11 +20,8 @@ static pthread_once_t zigOnce = PTHREAD_ONCE_INIT;
 // Single-precision fast path (Marsaglia and Tsang's integer comparison): for a 24-bit
 // signed integer j and layer i, accept x = j·w[i] when |j| < k[i], where
 // w[i] = X[i]/2²³ and k[i] = ⌊2²³·X[i+1]/X[i]⌋.
-static float zigW32[256];
-static uint32_t zigK32[256];
-// The same two tables interleaved, (w[i] bits) | k[i] << 32, so one 64-bit gather
-// fetches both.
-static uint64_t zigWK64[256];
+static float zigW32[256] __attribute__((aligned(64)));
+static uint32_t zigK32[256] __attribute__((aligned(64)));
 
 static void zig_setup(void) {
     double f = exp(-0.5 * zigR * zigR);
@@ -43,9 +40,6 @@ static void zig_setup(void) {
     for (int i = 0; i < 256; i++) {
         zigW32[i] = (float)(zigX[i] * 0x1.0p-23);
         zigK32[i] = (uint32_t)floor(0x1.0p23 * (zigX[i + 1] / zigX[i]));
-        uint32_t wBits;
-        memcpy(&wBits, &zigW32[i], sizeof wBits);
-        zigWK64[i] = (uint64_t)wBits | ((uint64_t)zigK32[i] << 32);
     }
 }
 
@@ -74,7 +68,7 @@ void cohort_noise_init_seeded(cohort_noise_state *state, uint64_t seed) {
         v = (v ^ (v >> 27)) * 0x94D049BB133111EBULL;
         state->xoshiro[i] = v ^ (v >> 31);
     }
-    state->next = 64;
+    state->next = COHORT_NOISE_BUFFER_WORDS;
 }
 
 #if defined(__x86_64__)
@@ -115,28 +109,87 @@ static void aes_key_expand(const uint8_t key[16], uint8_t roundKeys[176]) {
     k = aes_expand_step(k, _mm_aeskeygenassist_si128(k, 0x36)); rk[10] = k;
 }
 
-// 32 counter blocks through AES-128: 64 words of keystream.
+// The counter blocks of AES-128-CTR (NIST SP 800-38A, §6.5): block n of a refill
+// encrypts the 128-bit counter c + n, stored as two little-endian 64-bit words (low word
+// first), and its 16 output bytes are words 2n and 2n + 1 of the buffer. Both refills
+// below produce exactly this stream.
+
+// AES-NI, 8 blocks in flight (AESENC has a latency of about 4 cycles and a throughput of
+// 2 per cycle on current x86-64 cores, so 8 independent blocks keep it busy).
 __attribute__((target("aes,sse4.1")))
-static void aes_ctr_refill(cohort_noise_state *state) {
-    const __m128i *rk = (const __m128i *)state->roundKeys;
-    for (int block = 0; block < 32; block += 4) {
-        __m128i b[4];
-        for (int j = 0; j < 4; j++) {
+static void aes_ctr_refill_narrow(cohort_noise_state *state) {
+    __m128i rk[11];
+    for (int round = 0; round < 11; round++) rk[round] = _mm_loadu_si128((const __m128i *)state->roundKeys + round);
+    for (int block = 0; block < COHORT_NOISE_BUFFER_WORDS / 2; block += 8) {
+        __m128i b[8];
+        for (int j = 0; j < 8; j++) {
             b[j] = _mm_set_epi64x((long long)state->counter[1], (long long)state->counter[0]);
             if (++state->counter[0] == 0) state->counter[1]++;
             b[j] = _mm_xor_si128(b[j], rk[0]);
         }
         for (int round = 1; round < 10; round++)
-            for (int j = 0; j < 4; j++) b[j] = _mm_aesenc_si128(b[j], rk[round]);
-        for (int j = 0; j < 4; j++) {
-            b[j] = _mm_aesenclast_si128(b[j], rk[10]);
-            _mm_storeu_si128((__m128i *)&state->buffer[2 * (block + j)], b[j]);
-        }
+            for (int j = 0; j < 8; j++) b[j] = _mm_aesenc_si128(b[j], rk[round]);
+        for (int j = 0; j < 8; j++)
+            _mm_storeu_si128((__m128i *)&state->buffer[2 * (block + j)], _mm_aesenclast_si128(b[j], rk[10]));
     }
     state->next = 0;
 }
+
+static int cpu_has_vaes_avx512(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !((c >> 27) & 1) || !((c >> 25) & 1)) return 0;  // OSXSAVE, AES
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 0xe6) != 0xe6) return 0;                                                      // ZMM state saved
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return ((b >> 16) & 1) && ((c >> 9) & 1);                                               // AVX512F, VAES
+}
+
+// VAES: four blocks per 512-bit register, 8 registers (32 blocks) in flight.
+__attribute__((target("avx512f,vaes")))
+static void aes_ctr_refill_wide(cohort_noise_state *state) {
+    __m512i rk[11];
+    for (int round = 0; round < 11; round++)
+        rk[round] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)state->roundKeys + round));
+    for (int block = 0; block < COHORT_NOISE_BUFFER_WORDS / 2; block += 32) {
+        __m512i b[8];
+        uint64_t low = state->counter[0], high = state->counter[1];
+        if (low <= UINT64_MAX - 32) {
+            // No carry into the high word within these 32 blocks: one vector add each.
+            const __m512i base = _mm512_set_epi64((long long)high, (long long)low, (long long)high, (long long)low,
+                                                  (long long)high, (long long)low, (long long)high, (long long)low);
+            for (int j = 0; j < 8; j++) {
+                const __m512i offset = _mm512_set_epi64(0, 4 * j + 3, 0, 4 * j + 2, 0, 4 * j + 1, 0, 4 * j);
+                b[j] = _mm512_add_epi64(base, offset);
+            }
+            state->counter[0] = low + 32;
+        } else {
+            for (int j = 0; j < 8; j++) {
+                uint64_t words[8];
+                for (int lane = 0; lane < 4; lane++) {
+                    words[2 * lane] = state->counter[0];
+                    words[2 * lane + 1] = state->counter[1];
+                    if (++state->counter[0] == 0) state->counter[1]++;
+                }
+                b[j] = _mm512_loadu_si512((const void *)words);
+            }
+        }
+        for (int j = 0; j < 8; j++) b[j] = _mm512_xor_si512(b[j], rk[0]);
+        for (int round = 1; round < 10; round++)
+            for (int j = 0; j < 8; j++) b[j] = _mm512_aesenc_epi128(b[j], rk[round]);
+        for (int j = 0; j < 8; j++)
+            _mm512_storeu_si512((void *)&state->buffer[2 * block + 8 * j], _mm512_aesenclast_epi128(b[j], rk[10]));
+    }
+    state->next = 0;
+}
+
+static void aes_ctr_refill(cohort_noise_state *state) {
+    if (state->wideAES) aes_ctr_refill_wide(state);
+    else aes_ctr_refill_narrow(state);
+}
 #else
 static int cpu_has_aesni(void) { return 0; }
+static int cpu_has_vaes_avx512(void) { return 0; }
 static void aes_key_expand(const uint8_t key[16], uint8_t roundKeys[176]) { (void)key; (void)roundKeys; }
 static void aes_ctr_refill(cohort_noise_state *state) { (void)state; }
 #endif
@@ -160,7 +213,8 @@ int cohort_noise_init_secure(cohort_noise_state *state) {
     pthread_once(&zigOnce, zig_setup);
     state->secure = 1;
     state->hardwareAES = cpu_has_aesni();
-    state->next = 64;
+    state->wideAES = state->hardwareAES && cpu_has_vaes_avx512();
+    state->next = COHORT_NOISE_BUFFER_WORDS;
     if (state->hardwareAES) {
         uint8_t key[16];
         int error = os_random(key, sizeof key);
@@ -173,20 +227,39 @@ int cohort_noise_init_secure(cohort_noise_state *state) {
     return 0;
 }
 
-static inline uint64_t next_bits(cohort_noise_state *state) {
-    if (!state->secure) return xoshiro_next(state->xoshiro);
-    if (state->next >= 64) {
-        if (state->hardwareAES) {
-            aes_ctr_refill(state);
-        } else {
-            // Without AES-NI, take the bits straight from the kernel's CSPRNG.
-            if (os_random(state->buffer, sizeof state->buffer) != 0) {
-                // getrandom() on a Linux ≥ 3.17 system with the pool initialised does not fail.
-                __builtin_trap();
-            }
-            state->next = 0;
+int cohort_noise_init_keyed(cohort_noise_state *state, const uint8_t key[16], const uint64_t counter[2], int wide) {
+    memset(state, 0, sizeof(*state));
+    pthread_once(&zigOnce, zig_setup);
+    if (!cpu_has_aesni() || (wide && !cpu_has_vaes_avx512())) return -1;
+    state->secure = 1;
+    state->hardwareAES = 1;
+    state->wideAES = wide != 0;
+    state->next = COHORT_NOISE_BUFFER_WORDS;
+    state->counter[0] = counter[0];
+    state->counter[1] = counter[1];
+    aes_key_expand(key, state->roundKeys);
+    return 0;
+}
+
+// Refills the buffer from the stream: the next words of xoshiro256** in order, the next
+// AES-CTR blocks, or (without AES-NI) bytes from the kernel's CSPRNG.
+static void refill(cohort_noise_state *state) {
+    if (!state->secure) {
+        for (int i = 0; i < COHORT_NOISE_BUFFER_WORDS; i++) state->buffer[i] = xoshiro_next(state->xoshiro);
+        state->next = 0;
+    } else if (state->hardwareAES) {
+        aes_ctr_refill(state);
+    } else {
+        if (os_random(state->buffer, sizeof state->buffer) != 0) {
+            // getrandom() on a Linux ≥ 3.17 system with the pool initialised does not fail.
+            __builtin_trap();
         }
+        state->next = 0;
     }
+}
+
+static inline uint64_t next_bits(cohort_noise_state *state) {
+    if (__builtin_expect(state->next >= COHORT_NOISE_BUFFER_WORDS, 0)) refill(state);
     return state->buffer[state->next++];
 }
 
@@ -240,16 +313,20 @@ static double slow_normal32(cohort_noise_state *state, int layer, int32_t j) {
     return standard_normal(state);
 }
 
-// Normals come in blocks of 16 from 8 words of the stream: lane 2k is the low half of
-// word k and lane 2k+1 the high half (the little-endian order of the 32-bit halves).
-// Each 32-bit half gives the layer (low 8 bits) and a signed 24-bit value (high 24 bits),
-// disjoint as Doornik (2005) recommends; the value's resolution, 2⁻²³ of the layer width,
-// matches the precision of the float32 gradient the noise is added to. Lanes that miss
-// the fast path (about 1.2%) are finished afterwards in lane order with further draws, so
-// the scalar and the AVX-512 code consume the stream identically and give identical noise.
+// Normals come in chunks of up to 256 (each call to add Gaussian noise cuts its
+// elements into chunks of 256 from its start; the last may be shorter). A chunk of n
+// values takes ⌈n/2⌉ words of the stream: value 2k is the low half of word k and value
+// 2k+1 the high half (the little-endian order of the 32-bit halves). Each 32-bit half
+// gives the layer (low 8 bits) and a signed 24-bit value (high 24 bits), disjoint as
+// Doornik (2005) recommends; the value's resolution, 2⁻²³ of the layer width, matches
+// the precision of the float32 gradient the noise is added to. Values that miss the
+// fast path (about 1.5%) are finished after the whole chunk, in order, with further
+// draws. So the fast path has no branch on the random bits, and the scalar and the
+// AVX-512 code consume the stream identically and give identical noise.
+#define CHUNK 256
 
 static inline __attribute__((always_inline)) void take_words(cohort_noise_state *state, uint64_t *out, int count) {
-    if (state->secure && state->next + count <= 64) {
+    if (state->next + count <= COHORT_NOISE_BUFFER_WORDS) {
         memcpy(out, &state->buffer[state->next], (size_t)count * sizeof(uint64_t));
         state->next += count;
         return;
@@ -257,31 +334,23 @@ static inline __attribute__((always_inline)) void take_words(cohort_noise_state 
     for (int k = 0; k < count; k++) out[k] = next_bits(state);
 }
 
-static inline float fast_or_slow(cohort_noise_state *state, uint32_t r, int *slow) {
-    int layer = (int)(r & 0xff);
-    int32_t j = (int32_t)r >> 8;
-    uint32_t magnitude = (uint32_t)(j < 0 ? -j : j);
-    if (magnitude < zigK32[layer]) return (float)j * zigW32[layer];
-    *slow = 1;
-    return 0;
+static inline uint32_t half_word(const uint64_t *words, int lane) {
+    return (uint32_t)(words[lane / 2] >> (32 * (lane & 1)));
 }
 
-// One block of up to 16 normals, portable.
-static void add_block_scalar(cohort_noise_state *state, float *x, int lanes, float sigma) {
-    uint64_t words[8];
-    take_words(state, words, (lanes + 1) / 2);
-    float z[16];
-    int slow[16] = {0};
-    for (int lane = 0; lane < lanes; lane++) {
-        uint32_t r = (uint32_t)(words[lane / 2] >> (32 * (lane & 1)));
-        z[lane] = fast_or_slow(state, r, &slow[lane]);
-    }
-    for (int lane = 0; lane < lanes; lane++) {
-        if (slow[lane]) {
-            uint32_t r = (uint32_t)(words[lane / 2] >> (32 * (lane & 1)));
-            z[lane] = (float)slow_normal32(state, (int)(r & 0xff), (int32_t)r >> 8);
+// Fast path of lanes [from, to) of a chunk whose words are in `words`, portable: adds
+// σ·z to the fast lanes and marks the slow ones in `slowMask` (one 16-bit mask a block).
+static void fast_lanes_scalar(const uint64_t *words, float *x, int from, int to, float sigma, uint16_t *slowMask) {
+    for (int lane = from; lane < to; lane++) {
+        uint32_t r = half_word(words, lane);
+        int layer = (int)(r & 0xff);
+        int32_t j = (int32_t)r >> 8;
+        uint32_t magnitude = (uint32_t)(j < 0 ? -j : j);
+        if (magnitude < zigK32[layer]) {
+            x[lane] = fmaf(sigma, (float)j * zigW32[layer], x[lane]);  // fused, as the AVX-512 path
+        } else {
+            slowMask[lane / 16] |= (uint16_t)(1u << (lane % 16));
         }
-        x[lane] = fmaf(sigma, z[lane], x[lane]);  // fused, as the AVX-512 path
     }
 }
 
@@ -296,55 +365,120 @@ static int cpu_has_avx512f(void) {
     return (b >> 16) & 1;
 }
 
-// Whole blocks of 16 with AVX-512: gathers for the layer tables, one comparison for the
-// fast path, the rare slow lanes patched in lane order.
-__attribute__((target("avx512f")))
-static size_t add_blocks_avx512(cohort_noise_state *state, float *x, size_t count, float sigma) {
-    const __m512i low8 = _mm512_set1_epi32(0xff);
-    const __m512 vsigma = _mm512_set1_ps(sigma);
-    const __m512i evenLanes = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i oddLanes = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    size_t i = 0;
-    uint64_t words[8];
-    for (; i + 16 <= count; i += 16) {
-        take_words(state, words, 8);
-        __m512i r = _mm512_loadu_si512((const void *)words);
-        __m512i layer = _mm512_and_si512(r, low8);
-        __m512i j = _mm512_srai_epi32(r, 8);
-        __m512i pairsLow = _mm512_i32gather_epi64(_mm512_castsi512_si256(layer), (const void *)zigWK64, 8);
-        __m512i pairsHigh = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(layer, 1), (const void *)zigWK64, 8);
-        __m512i k = _mm512_permutex2var_epi32(pairsLow, oddLanes, pairsHigh);
-        __m512 w = _mm512_castsi512_ps(_mm512_permutex2var_epi32(pairsLow, evenLanes, pairsHigh));
-        __mmask16 fast = _mm512_cmplt_epu32_mask(_mm512_abs_epi32(j), k);
-        __m512 z = _mm512_mul_ps(_mm512_cvtepi32_ps(j), w);
-        if (fast != 0xffff) {
-            float zs[16];
-            _mm512_storeu_ps(zs, z);
-            for (int lane = 0; lane < 16; lane++) {
-                if ((fast >> lane) & 1) continue;
-                uint32_t bits = (uint32_t)(words[lane / 2] >> (32 * (lane & 1)));
-                zs[lane] = (float)slow_normal32(state, (int)(bits & 0xff), (int32_t)bits >> 8);
-            }
-            z = _mm512_loadu_ps(zs);
+// The fast path of a group of `n` ≤ 4 whole blocks of 16 values with AVX-512: takes
+// their words (straight from the buffer, not through a copy: a 64-byte load of smaller
+// stores stalls store-to-load forwarding), keeps them in `words` for the slow lanes, adds
+// σ·z to the fast lanes and marks the slow ones. No branch depends on the random bits.
+//
+// The layer tables are looked up without a gather (gathers are slow on some AVX-512
+// processors, AMD Zen 4 among them): each 256-entry table is eight 32-entry eighths of
+// two registers each; for the eighth e, one masked two-register permute (VPERMI2D) fills
+// the lanes whose layer >> 5 is e. The permute overwrites its index register only in the
+// masked lanes, so that register starts as the layers and ends as the table values. Each
+// eighth's registers are loaded once for the whole group.
+__attribute__((target("avx512f"), always_inline))
+static inline void fast_group_avx512(cohort_noise_state *state, float *x, int n, float sigma,
+                                     uint64_t *words, uint16_t *slowMask) {
+    __m512i r[4], eighth[4], w[4], k[4];
+    for (int b = 0; b < n; b++) {
+        if (__builtin_expect(state->next + 8 <= COHORT_NOISE_BUFFER_WORDS, 1)) {
+            r[b] = _mm512_loadu_si512((const void *)&state->buffer[state->next]);
+            state->next += 8;
+            _mm512_storeu_si512((void *)(words + 8 * b), r[b]);
+        } else {
+            take_words(state, words + 8 * b, 8);
+            r[b] = _mm512_loadu_si512((const void *)(words + 8 * b));
         }
-        _mm512_storeu_ps(x + i, _mm512_fmadd_ps(vsigma, z, _mm512_loadu_ps(x + i)));
+        w[b] = k[b] = _mm512_and_si512(r[b], _mm512_set1_epi32(0xff));
+        eighth[b] = _mm512_srli_epi32(w[b], 5);
     }
+    for (int e = 0; e < 8; e++) {
+        const __m512i wLow = _mm512_load_si512((const void *)(zigW32 + 32 * e));
+        const __m512i wHigh = _mm512_load_si512((const void *)(zigW32 + 32 * e + 16));
+        const __m512i kLow = _mm512_load_si512((const void *)(zigK32 + 32 * e));
+        const __m512i kHigh = _mm512_load_si512((const void *)(zigK32 + 32 * e + 16));
+        for (int b = 0; b < n; b++) {
+            __mmask16 here = _mm512_cmpeq_epi32_mask(eighth[b], _mm512_set1_epi32(e));
+            w[b] = _mm512_mask2_permutex2var_epi32(wLow, w[b], here, wHigh);
+            k[b] = _mm512_mask2_permutex2var_epi32(kLow, k[b], here, kHigh);
+        }
+    }
+    const __m512 vsigma = _mm512_set1_ps(sigma);
+    for (int b = 0; b < n; b++) {
+        __m512i j = _mm512_srai_epi32(r[b], 8);
+        __mmask16 fast = _mm512_cmplt_epu32_mask(_mm512_abs_epi32(j), k[b]);
+        __m512 z = _mm512_mul_ps(_mm512_cvtepi32_ps(j), _mm512_castsi512_ps(w[b]));
+        float *out = x + 16 * b;
+        __m512 old = _mm512_loadu_ps(out);
+        _mm512_storeu_ps(out, _mm512_mask_blend_ps(fast, old, _mm512_fmadd_ps(vsigma, z, old)));
+        slowMask[b] = (uint16_t)~fast;
+    }
+}
+
+__attribute__((target("avx512f")))
+static void fast_blocks_avx512(cohort_noise_state *state, float *x, int blocks, float sigma,
+                               uint64_t *words, uint16_t *slowMask) {
+    int block = 0;
+    for (; block + 4 <= blocks; block += 4)
+        fast_group_avx512(state, x + 16 * block, 4, sigma, words + 8 * block, slowMask + block);
+    for (; block < blocks; block++)
+        fast_group_avx512(state, x + 16 * block, 1, sigma, words + 8 * block, slowMask + block);
+}
+
+static int use_avx512(void) {
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = cpu_has_avx512f();
+    return avx512;
+}
+#endif
+
+// One chunk of `lanes` ≤ CHUNK values.
+static void add_chunk(cohort_noise_state *state, float *x, int lanes, float sigma) {
+    uint64_t words[CHUNK / 2];
+    uint16_t slowMask[CHUNK / 16] = {0};
+    int done = 0;
+#if defined(__x86_64__)
+    if (!state->forceScalar && use_avx512()) {
+        fast_blocks_avx512(state, x, lanes / 16, sigma, words, slowMask);
+        done = lanes / 16 * 16;
+    }
+#endif
+    take_words(state, words + done / 2, (lanes + 1) / 2 - done / 2);
+    fast_lanes_scalar(words, x, done, lanes, sigma, slowMask);
+    for (int block = 0; block * 16 < lanes; block++) {
+        for (unsigned slow = slowMask[block]; slow != 0; slow &= slow - 1) {
+            int lane = 16 * block + __builtin_ctz(slow);
+            uint32_t r = half_word(words, lane);
+            x[lane] = fmaf(sigma, (float)slow_normal32(state, (int)(r & 0xff), (int32_t)r >> 8), x[lane]);
+        }
+    }
+}
+
+void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count, double standardDeviation) {
+    const float sigma = (float)standardDeviation;
+    for (size_t i = 0; i < count; i += CHUNK) {
+        size_t lanes = count - i < CHUNK ? count - i : CHUNK;
+        add_chunk(state, x + i, (int)lanes, sigma);
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static size_t add_scaled_avx512(float *x, const float *z, size_t count, float sigma, float scale) {
+    const __m512 vsigma = _mm512_set1_ps(sigma), vscale = _mm512_set1_ps(scale);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16)
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_fmadd_ps(vsigma, _mm512_loadu_ps(z + i), _mm512_loadu_ps(x + i)), vscale));
     return i;
 }
 #endif
 
-void cohort_noise_add_gaussian(cohort_noise_state *state, float *x, size_t count, double standardDeviation) {
-    const float sigma = (float)standardDeviation;
+void cohort_noise_add_scaled(float *x, const float *z, size_t count, float sigma, float scale) {
     size_t i = 0;
 #if defined(__x86_64__)
-    static int avx512 = -1;
-    if (avx512 < 0) avx512 = cpu_has_avx512f();
-    if (avx512 && !state->forceScalar) i = add_blocks_avx512(state, x, count, sigma);
+    if (use_avx512()) i = add_scaled_avx512(x, z, count, sigma, scale);
 #endif
-    for (; i < count; i += 16) {
-        size_t lanes = count - i < 16 ? count - i : 16;
-        add_block_scalar(state, x + i, (int)lanes, sigma);
-    }
+    for (; i < count; i++) x[i] = fmaf(sigma, z[i], x[i]) * scale;
 }
 
 void cohort_noise_fill_gaussian(cohort_noise_state *state, double *out, size_t count) {

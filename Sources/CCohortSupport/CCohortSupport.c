@@ -1,6 +1,11 @@
+#define _GNU_SOURCE
 #include "CCohortSupport.h"
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 void cohort_line_buffer_standard_output(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
@@ -78,3 +83,21 @@ int cohort_set_flush_to_zero(int enabled) { (void)enabled; return 0; }
 int cohort_flush_to_zero_enabled(void) { return 0; }
 
 #endif
+
+int cohort_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+
+int cohort_set_idle_scheduling(int idle) {
+    struct sched_param parameter = {0};
+    return sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &parameter);
+}
+
+int cohort_can_leave_idle_scheduling(void) {
+    // sched(7): an unprivileged thread may switch back from SCHED_IDLE to SCHED_OTHER only
+    // if RLIMIT_NICE allows its nice value (0 here): 20 − limit ≤ 0.
+    struct rlimit limit;
+    if (geteuid() == 0) return 1;
+    if (getrlimit(RLIMIT_NICE, &limit) != 0) return 0;
+    return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= 20;
+}

@@ -1,3 +1,4 @@
+import Foundation
 import CohortTensor
 import Testing
 @testable import CohortLearn
@@ -114,6 +115,27 @@ struct DPSGDTests {
         #expect(abs((result.samplingRate ?? 0) - 32.0 / Double(dataset.train.rowCount)) < 1e-12)
         let evaluation = Evaluation.of(network, loss: .binaryCrossEntropy, on: LabeledData(dataset.test))
         #expect(evaluation.accuracy > 0.9)
+    }
+
+    @Test("DP-SGD with the noise drawn ahead on another thread trains bit for bit as with the noise drawn in the step")
+    func prefetchedNoiseChangesNothing() throws {
+        let dataset = try bundledDataset("breast_cancer_wdbc")
+        let start = try makeNetwork("name: t\nlayers: [{dense: 16}, relu, {dense: output}]\n", inputs: 30, outputs: 1, seed: 2)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let before = BLASRuntime.threads
+        defer { BLASRuntime.threads = before }
+        var results = [NamedTensors]()
+        // One BLAS thread leaves a core for the drawing thread; all cores leave none.
+        for threads in [1, cores] {
+            var network = start
+            let options = TrainingOptions(epochs: 3, batchSize: 32, learningRate: 0.5, optimizer: .sgd(),
+                                          privacy: DPSGDOptions(clipNorm: 1, noiseMultiplier: 1.1), blasThreads: .fixed(threads))
+            _ = try Trainer(options: options).train(
+                &network, loss: .binaryCrossEntropy, training: LabeledData(dataset.train), noise: .seeded(8))
+            results.append(network.parameters)
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0] != start.parameters)
     }
 
     @Test("DP-SGD without a noise generator is refused")

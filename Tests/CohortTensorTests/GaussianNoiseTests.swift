@@ -1,4 +1,4 @@
-import CohortTensor
+@testable import CohortTensor
 import Foundation
 import Testing
 
@@ -58,14 +58,45 @@ struct GaussianNoiseTests {
         #expect(shared.standardNormals(count: 4) != alias.standardNormals(count: 4))
     }
 
-    @Test("the AVX-512 and the portable code draw identical noise from the same stream", arguments: [1, 15, 16, 17, 1000, 100_003])
+    @Test("the AVX-512 and the portable code draw identical noise from the same stream",
+          arguments: [1, 15, 16, 17, 63, 64, 65, 255, 256, 257, 1000, 6274, 100_003])
     func vectorAndPortableAgree(count: Int) {
         var fast = Tensor<Float>(shape: [count], repeating: 0.25)
         var portable = fast
-        GaussianNoise.seeded(77).addNoise(to: &fast, standardDeviation: 1.5)
-        GaussianNoise.seeded(77, portableOnly: true).addNoise(to: &portable, standardDeviation: 1.5)
+        let vector = GaussianNoise.seeded(77), scalar = GaussianNoise.seeded(77, portableOnly: true)
+        // Twice, so the second call starts mid-buffer and crosses a refill.
+        for _ in 0..<2 {
+            vector.addNoise(to: &fast, standardDeviation: 1.5)
+            scalar.addNoise(to: &portable, standardDeviation: 1.5)
+        }
         #expect(fast == portable)
         #expect(fast != Tensor<Float>(shape: [count], repeating: 0.25))
+        #expect(vector.randomWords(count: 3) == scalar.randomWords(count: 3), "both consumed the same words")
+    }
+
+    /// FIPS-197 Appendix C.1: AES-128 with key 00 01 … 0f encrypts 00 11 22 … ff to
+    /// 69 c4 e0 d8 6a 7b 04 30 d8 cd b7 80 70 b4 c5 5a. As a CTR counter block (two
+    /// little-endian words, low first) that plaintext is (0x7766554433221100,
+    /// 0xffeeddccbbaa9988), and the ciphertext reads back as the two words below.
+    @Test("the AES-CTR keystream matches the FIPS-197 known answer", arguments: [false, true])
+    func aesKnownAnswer(wide: Bool) throws {
+        let key = (0..<16).map(UInt8.init)
+        guard let stream = GaussianNoise.keyed(key: key, counter: (0x7766_5544_3322_1100, 0xffee_ddcc_bbaa_9988), wide: wide) else {
+            return  // no AES-NI (or no VAES): the secure stream then reads getrandom directly
+        }
+        #expect(stream.randomWords(count: 2) == [0x3004_7b6a_d8e0_c469, 0x5ac5_b470_80b7_cdd8])
+    }
+
+    @Test("the VAES and the AES-NI refills give the same keystream, across a carry out of the counter's low word")
+    func wideAndNarrowAESAgree() throws {
+        let key: [UInt8] = [0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c]
+        guard let wide = GaussianNoise.keyed(key: key, counter: (UInt64.max - 300, 7), wide: true),
+              let narrow = GaussianNoise.keyed(key: key, counter: (UInt64.max - 300, 7), wide: false) else { return }
+        #expect(wide.randomWords(count: 5_000) == narrow.randomWords(count: 5_000))
+        var a = Tensor<Float>.zeros([10_000]), b = a
+        wide.addNoise(to: &a, standardDeviation: 1)
+        narrow.addNoise(to: &b, standardDeviation: 1)
+        #expect(a == b)
     }
 
     @Test("addNoise draws pass the moment and tail checks too (the float32 fast path)")

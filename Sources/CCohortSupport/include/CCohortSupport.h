@@ -28,4 +28,17 @@ int cohort_flush_to_zero_enabled(void);
 /// script waits for) is there at once rather than when the buffer fills or the process ends.
 void cohort_line_buffer_standard_output(void);
 
+/// Sets the calling thread's timer slack (how late the kernel may end its sleeps;
+/// 50 µs by default) with prctl(PR_SET_TIMERSLACK). Returns 0 or -1.
+int cohort_set_timer_slack(unsigned long nanoseconds);
+
+/// Moves the calling thread to Linux's SCHED_IDLE policy (`idle` 1: it runs only on a
+/// processor that has nothing else to run, and never preempts other work) or back to
+/// SCHED_OTHER (0). Returns 0 or -1.
+int cohort_set_idle_scheduling(int idle);
+
+/// 1 if the calling thread may return from SCHED_IDLE to SCHED_OTHER (root, or an
+/// RLIMIT_NICE that allows nice 0).
+int cohort_can_leave_idle_scheduling(void);
+
 #endif

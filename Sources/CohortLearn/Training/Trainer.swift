@@ -35,15 +35,27 @@ public struct Trainer: Sendable {
         var step = TrainingStep(network: network, capacity: batchSize)
         var optimizer = options.optimizer.makeOptimizer(for: network.parameters)
         var generator = SeededGenerator(seed: options.seed)
-        var samplingGenerator: NoiseStreamGenerator? = noise.flatMap { $0.isSecure ? NoiseStreamGenerator($0) : nil }
         // Two streams fill the noise in parallel (half the parameters each).
         let parallelNoise: ParallelGaussianNoise?
+        // Secure sampling draws from a secure stream of its own, so that it never waits
+        // for the noise streams while they fill a step ahead on another thread.
+        var samplingGenerator: NoiseStreamGenerator?
         do {
             parallelNoise = try noise.map { try ParallelGaussianNoise($0, count: 2) }
+            samplingGenerator = try noise.flatMap { $0.isSecure ? NoiseStreamGenerator(try GaussianNoise.secure()) : nil }
         } catch {
             throw TrainingError("cannot start the noise generator: \(error)")
         }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         let threads = chooseThreads(network: network, loss: loss, training: training, batchSize: batchSize)
+        // With BLAS on fewer threads than cores, a core is idle during the step: the next
+        // steps' noise is drawn there. Exactly the steps this run takes are drawn, so the
+        // noise and the streams' state after the run are those of drawing in the step.
+        let prefetched: PrefetchedGaussianNoise? = parallelNoise.flatMap { parallelNoise in
+            guard let privacy, privacy.noiseMultiplier > 0, threads < cores, totalSteps > 1, totalSteps < Int.max else { return nil }
+            return PrefetchedGaussianNoise(parallelNoise, sizes: network.parameters.tensors.map(\.count), steps: totalSteps)
+        }
+        defer { prefetched?.stop() }
 
         var order = Array(0..<n)
         var batch = [Int]()
@@ -70,7 +82,7 @@ public struct Trainer: Sendable {
                     let result = step.privateStep(
                         &network, optimizer: &optimizer, loss: loss, data: training, rows: batch[...],
                         options: privacy, expectedBatchSize: rate * Double(n), noise: parallelNoise,
-                        learningRate: learningRate, proximal: options.proximal, generator: &generator)
+                        prefetched: prefetched, learningRate: learningRate, proximal: options.proximal, generator: &generator)
                     lossSum += result.loss
                     clipped += result.clipped
                 } else {
@@ -139,15 +151,19 @@ public struct Trainer: Sendable {
             let rows = Array(0..<batchSize)[...]
             // Time what a step will do: under DP-SGD the single-threaded parts (norms,
             // noise) weigh more, and idle BLAS threads spinning beside them cost more.
+            // With fewer BLAS threads than cores the noise is drawn on the idle core during
+            // the step (`PrefetchedGaussianNoise`), so only the all-cores timing includes it.
             let scratchNoise = options.privacy.map { _ in try? ParallelGaussianNoise(GaussianNoise.seeded(0), count: 2) } ?? nil
             var timings = [(threads: Int, seconds: Double)]()
             for threads in [1, cores] {
                 BLASRuntime.threads = threads
+                let noiseOnThisThread = (options.privacy?.noiseMultiplier ?? 0) > 0 && threads >= cores
                 let seconds = BLASDiagnostics.medianSeconds(warmup: 2, repetitions: 5) {
                     for _ in 0..<4 {
                         if let privacy = options.privacy, let scratchNoise {
                             _ = step.timingPrivateGradient(&scratch, loss: loss, data: training, rows: rows,
-                                                           clipNorm: privacy.clipNorm, noise: scratchNoise, generator: &generator)
+                                                           clipNorm: privacy.clipNorm, noise: noiseOnThisThread ? scratchNoise : nil,
+                                                           generator: &generator)
                         } else {
                             _ = step.computeGradient(&scratch, loss: loss, data: training, rows: rows, generator: &generator)
                         }

@@ -39,13 +39,14 @@ struct TrainingStep {
     }
 
     /// A DP-SGD step's work without the update (for timing thread counts): clipped
-    /// gradient and noise into the scratch gradient.
+    /// gradient and, when `noise` is given, noise into the scratch gradient.
     mutating func timingPrivateGradient<G: RandomNumberGenerator>(
         _ network: inout Network, loss: Loss, data: LabeledData, rows: ArraySlice<Int>, clipNorm: Float,
-        noise: ParallelGaussianNoise, generator: inout G
+        noise: ParallelGaussianNoise?, generator: inout G
     ) -> Double {
         let total = forwardAndLoss(network, loss: loss, data: data, rows: rows, generator: &generator)
         network.backwardClipped(&workspace, into: &gradient, clipNorm: clipNorm)
+        guard let noise else { return total }
         for index in 0..<gradient.count {
             gradient.withTensor(at: index) { noise.addNoise(to: &$0, standardDeviation: 1) }
         }
@@ -67,19 +68,32 @@ struct TrainingStep {
     /// A DP-SGD step (Abadi et al. 2016, Algorithm 1): clip each example's gradient to C,
     /// sum, add N(0, σ²C²) to every coordinate, divide by the expected batch size qN.
     /// The L2 penalty's gradient is added after the noise: it depends on no example.
+    /// With `prefetched`, the noise was drawn during the previous step on another thread
+    /// and is the same, bit for bit, as drawing it here from `noise`.
     mutating func privateStep<G: RandomNumberGenerator>(
         _ network: inout Network, optimizer: inout Optimizer, loss: Loss, data: LabeledData,
         rows: ArraySlice<Int>, options: DPSGDOptions, expectedBatchSize: Double, noise: ParallelGaussianNoise,
+        prefetched: PrefetchedGaussianNoise? = nil,
         learningRate: Float, proximal: ProximalTerm? = nil, generator: inout G
     ) -> (loss: Double, clipped: Int) {
         let total = forwardAndLoss(network, loss: loss, data: data, rows: rows, generator: &generator)
         let clipped = network.backwardClipped(&workspace, into: &gradient, clipNorm: options.clipNorm)
         let standardDeviation = options.noiseMultiplier * Double(options.clipNorm)
         let scale = Float(1 / expectedBatchSize)
-        for index in 0..<gradient.count {
-            gradient.withTensor(at: index) { tensor in
-                if standardDeviation > 0 { noise.addNoise(to: &tensor, standardDeviation: standardDeviation) }
-                tensor.scale(by: scale)
+        if let prefetched, standardDeviation > 0 {
+            prefetched.withNextStep { step in
+                for index in 0..<gradient.count {
+                    gradient.withTensor(at: index) { tensor in
+                        step.addNoise(toPart: index, of: &tensor, standardDeviation: standardDeviation, thenScaleBy: scale)
+                    }
+                }
+            }
+        } else {
+            for index in 0..<gradient.count {
+                gradient.withTensor(at: index) { tensor in
+                    if standardDeviation > 0 { noise.addNoise(to: &tensor, standardDeviation: standardDeviation) }
+                    tensor.scale(by: scale)
+                }
             }
         }
         addL2(network)

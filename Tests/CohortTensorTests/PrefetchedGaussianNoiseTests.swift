@@ -1,0 +1,59 @@
+import CohortTensor
+import Testing
+
+@Suite("Noise drawn ahead on another thread")
+struct PrefetchedGaussianNoiseTests {
+    /// Tensors of a W3-like layout plus one large enough for two streams.
+    static let sizes = [1920, 64, 4096, 64, 128, 2, 40_000]
+
+    static func gradients(_ seed: UInt64) -> [Tensor<Float>] {
+        var generator = SeededGenerator(seed: seed)
+        return sizes.map { Tensor<Float>.randomNormal([$0], using: &generator) }
+    }
+
+    @Test("prefetched noise is bit for bit the noise drawn directly, and leaves the streams at the same place")
+    func sameAsDirect() throws {
+        let steps = 7, sigma = 1.3, scale: Float = 1 / 64
+        let direct = try ParallelGaussianNoise(GaussianNoise.seeded(11), count: 2)
+        var expected = Self.gradients(1)
+        for _ in 0..<steps {
+            for index in expected.indices {
+                direct.addNoise(to: &expected[index], standardDeviation: sigma)
+                expected[index].scale(by: scale)
+            }
+        }
+        let ahead = try ParallelGaussianNoise(GaussianNoise.seeded(11), count: 2)
+        let prefetched = PrefetchedGaussianNoise(ahead, sizes: Self.sizes, steps: steps)
+        var actual = Self.gradients(1)
+        for _ in 0..<steps {
+            prefetched.withNextStep { step in
+                for index in actual.indices {
+                    step.addNoise(toPart: index, of: &actual[index], standardDeviation: sigma, thenScaleBy: scale)
+                }
+            }
+        }
+        prefetched.stop()
+        #expect(actual == expected)
+        for (a, b) in zip(ahead.streams, direct.streams) {
+            #expect(a.randomWords(count: 4) == b.randomWords(count: 4), "each stream is where drawing directly left it")
+        }
+    }
+
+    @Test("the training loop draws a step itself when the drawing thread is behind, and stop is idempotent")
+    func stopsCleanly() throws {
+        let noise = try ParallelGaussianNoise(GaussianNoise.seeded(3), count: 2)
+        let prefetched = PrefetchedGaussianNoise(noise, sizes: [100_000], steps: 50)
+        var tensor = Tensor<Float>.zeros([100_000])
+        // Back to back, faster than one thread draws: some steps are drawn here.
+        for _ in 0..<50 {
+            prefetched.withNextStep { $0.addNoise(toPart: 0, of: &tensor, standardDeviation: 1, thenScaleBy: 1) }
+        }
+        prefetched.stop()
+        prefetched.stop()
+        let variance = tensor.scalars.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(tensor.count)
+        #expect(abs(variance - 50) < 1.5, "50 steps of N(0, 1) each")
+        // Stopping early ends the thread too.
+        let early = PrefetchedGaussianNoise(noise, sizes: [10], steps: 1_000_000)
+        early.stop()
+    }
+}
