@@ -77,14 +77,22 @@ enum PrivacyStatement {
 }
 
 extension RoundRecord {
-    /// The progress line of a round: sites answered, loss, pooled metrics, ε, dropped sites.
+    /// The progress line of a round: sites answered, loss, the plan's pooled metrics ("undefined"
+    /// where a metric has no value; the reason is in metrics.jsonl), ε, dropped sites.
     func progressText(rounds: Int) -> String {
         let record = self
         var text = "round \(record.round)/\(rounds)  sites \(record.answered.count)/\(record.sampled.count)"
         if let loss = record.trainingLoss { text += String(format: "  loss %.4f", loss) }
-        if let auroc = record.auroc { text += String(format: "  AUROC %.4f", auroc) }
-        if let accuracy = record.accuracy { text += String(format: "  accuracy %.4f", accuracy) }
-        if let macroF1 = record.macroF1 { text += String(format: "  macro-F1 %.4f", macroF1) }
+        let requested = record.requestedMetrics
+        if requested.isEmpty {
+            // A record written before the plan's metrics were recorded.
+            if let auroc = record.auroc { text += String(format: "  AUROC %.4f", auroc) }
+            if let accuracy = record.accuracy { text += String(format: "  accuracy %.4f", accuracy) }
+            if let macroF1 = record.macroF1 { text += String(format: "  macro-F1 %.4f", macroF1) }
+        }
+        for entry in requested {
+            text += "  \(entry.metric.label) " + (entry.value.map { String(format: "%.4f", $0) } ?? "undefined")
+        }
         if let epsilon = record.epsilon["run"] ?? record.epsilon.values.max() { text += String(format: "  ε %.3f", epsilon) }
         if !record.dropped.isEmpty { text += "  dropped \(record.dropped.keys.sorted().joined(separator: ","))" }
         return text

@@ -97,6 +97,26 @@ struct MetricsHistogramTests {
                 == exact.negativePredictiveValue(threshold: threshold))
     }
 
+    @Test("Brier score: exact on bin-edge scores, within 1/B + 1/B² on continuous ones, undefined without data",
+          arguments: [UInt64(21), 22])
+    func brierScore(seed: UInt64) {
+        let (edges, edgeLabels) = Self.edgeData(seed: seed)
+        let exactOnEdges = BinaryPredictions(scores: edges, labels: edgeLabels).brierScore().doubleValue ?? .nan
+        #expect(isValue(ScoreHistogram(scores: edges, labels: edgeLabels).brierScore(), exactOnEdges, tolerance: 1e-12))
+
+        var generator = MetricsTestGenerator(seed: seed)
+        let labels = (0..<2000).map { _ in Int.random(in: 0...1, using: &generator) }
+        let scores = labels.map { label in 1 / (1 + exp(-(Double.random(in: -2...2, using: &generator) + (label == 1 ? 1 : 0)))) }
+        let exact = BinaryPredictions(scores: scores, labels: labels).brierScore().doubleValue ?? .nan
+        for bins in [10, 1000] {
+            let binned = ScoreHistogram(scores: scores, labels: labels, binCount: bins).brierScore().doubleValue ?? .nan
+            let bound = 1 / Double(bins) + 1 / Double(bins * bins)
+            #expect(abs(binned - exact) <= bound, "\(bins) bins: \(binned) vs \(exact)")
+        }
+        #expect(ScoreHistogram().brierScore() == .undefined(reason: .emptyInput))
+        #expect(ScoreHistogram(scores: [0.2, .nan], labels: [0, 1]).brierScore() == .undefined(reason: .invalidProbability))
+    }
+
     @Test("Float scores, Bool labels and add(score:label:) build the same histogram")
     func adding() {
         var histogram = ScoreHistogram(binCount: 4)

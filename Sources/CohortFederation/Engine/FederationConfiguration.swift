@@ -18,6 +18,9 @@ public struct FederationConfiguration: Sendable {
     public var evaluateEvery: Int
     /// Per-site metrics are reported only for sites with at least this many holdout records.
     public var minimumEvaluationRecords: Int
+    /// The pooled holdout metrics each evaluated round records (`RoundRecord.metrics`, or
+    /// `undefinedMetrics` with the reason); a plan's `evaluation.metrics`.
+    public var metrics: [Plan.Evaluation.Metric]
     public var seed: UInt64
     /// A site that has not answered this many seconds into a round is dropped from it.
     public var deadlineSeconds: Double?
@@ -27,7 +30,8 @@ public struct FederationConfiguration: Sendable {
     public init(
         runID: String, definition: ModelDefinition, schema: Schema, rounds: Int, sampling: SiteSampling = .init(),
         local: LocalWork = .init(), privacy: TaskPrivacy = .init(), runBudgetEpsilon: Double? = nil,
-        evaluateEvery: Int = 1, minimumEvaluationRecords: Int = 10, seed: UInt64 = 0, deadlineSeconds: Double? = nil
+        evaluateEvery: Int = 1, minimumEvaluationRecords: Int = 10, metrics: [Plan.Evaluation.Metric] = Plan.Evaluation().metrics,
+        seed: UInt64 = 0, deadlineSeconds: Double? = nil
     ) {
         self.runID = runID
         self.definition = definition
@@ -39,6 +43,7 @@ public struct FederationConfiguration: Sendable {
         self.runBudgetEpsilon = runBudgetEpsilon
         self.evaluateEvery = evaluateEvery
         self.minimumEvaluationRecords = minimumEvaluationRecords
+        self.metrics = metrics
         self.seed = seed
         self.deadlineSeconds = deadlineSeconds
     }

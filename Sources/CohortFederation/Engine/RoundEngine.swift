@@ -277,34 +277,28 @@ public struct RoundEngine: Sendable {
         }
     }
 
-    /// Pools the sites' holdout evaluations into the round record.
+    /// Pools the sites' holdout evaluations into the round record: loss, accuracy, AUROC
+    /// (binary) and macro-F1 (multi-class) in their own fields, and every metric the
+    /// configuration asks for in `metrics` or, without a value, in `undefinedMetrics`.
     func evaluate(_ task: TrainingTask, sites: [any SiteConnection], into record: inout RoundRecord) async throws {
-        var records = 0, correct = 0
-        var lossSum = 0.0
-        var pooled: ScoreHistogram?
-        var confusion: MulticlassConfusionMatrix?
+        var pooled = PooledEvaluation(classCount: task.outputWidth == 1 ? 2 : task.outputWidth)
         var perSite = [String: RoundRecord.SiteMetrics]()
         for outcome in await Self.fanOut(sites, deadline: configuration.deadlineSeconds, { try await $0.evaluate(task) }) {
             guard case .success(let evaluation) = outcome.result else { continue }
-            records += evaluation.records
-            correct += evaluation.correct
-            lossSum += evaluation.lossSum
-            if let histogram = evaluation.histogram { pooled = pooled.map { $0.merging(histogram) } ?? histogram }
-            if let matrix = evaluation.confusion, matrix.classCount == task.outputWidth {
-                confusion = confusion.map { $0 + matrix } ?? matrix
-            }
+            pooled.add(evaluation)
             if evaluation.records >= configuration.minimumEvaluationRecords {
                 perSite[outcome.site] = .init(
                     records: evaluation.records, accuracy: Double(evaluation.correct) / Double(max(evaluation.records, 1)),
                     auroc: evaluation.histogram?.auroc().doubleValue)
             }
         }
-        guard records > 0 else { return }
-        record.evaluationRecords = records
-        record.evaluationLoss = lossSum / Double(records)
-        record.accuracy = Double(correct) / Double(records)
-        record.auroc = pooled?.auroc().doubleValue
-        record.macroF1 = confusion?.macroF1.doubleValue
+        pooled.record(configuration.metrics, into: &record)
+        guard pooled.records > 0 else { return }
+        record.evaluationRecords = pooled.records
+        record.evaluationLoss = pooled.lossSum / Double(pooled.records)
+        record.accuracy = Double(pooled.correct) / Double(pooled.records)
+        record.auroc = pooled.histogram?.auroc().doubleValue
+        record.macroF1 = pooled.confusion?.macroF1.doubleValue
         record.perSite = perSite
     }
 

@@ -17,6 +17,24 @@ extension Plan {
             case logLoss = "log_loss"
             case brier, ece, sensitivity, specificity, ppv, npv
             case macroF1 = "macro_f1"
+
+            /// The name people read in progress lines and reports (`AUROC`, `log-loss`).
+            public var label: String {
+                switch self {
+                case .auroc: "AUROC"
+                case .auprc: "AUPRC"
+                case .accuracy: "accuracy"
+                case .balancedAccuracy: "balanced accuracy"
+                case .logLoss: "log-loss"
+                case .brier: "Brier"
+                case .ece: "ECE"
+                case .sensitivity: "sensitivity"
+                case .specificity: "specificity"
+                case .ppv: "PPV"
+                case .npv: "NPV"
+                case .macroF1: "macro-F1"
+                }
+            }
         }
 
         /// Default 1.

@@ -72,7 +72,7 @@ extension FederationConfiguration {
             runID: runID, definition: definition, schema: schema, rounds: plan.rounds, sampling: sampling,
             local: local, privacy: privacy, runBudgetEpsilon: p.unit == .site ? p.budgetEpsilon : nil,
             evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
-            seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
+            metrics: plan.evaluation.metrics, seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
         roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
     }
 }

@@ -16,8 +16,22 @@ enum RunReport {
         body += plot("pooled AUROC", series { $0.auroc })
         body += plot("pooled accuracy", series { $0.accuracy })
         body += plot("pooled macro-F1", series { $0.macroF1 })
+        // The plan's other metrics (the ones above, and log-loss as the holdout loss, are plotted already).
+        let plotted: Set<Plan.Evaluation.Metric> = [.auroc, .accuracy, .macroF1, .logLoss]
+        let requested = Set(history.flatMap { $0.requestedMetrics.map(\.metric) })
+        for metric in Plan.Evaluation.Metric.allCases where requested.contains(metric) && !plotted.contains(metric) {
+            body += plot("pooled \(metric.label)", series { $0.metrics[metric.rawValue] })
+        }
         let epsilonNames = Set(history.flatMap { $0.epsilon.keys }).sorted()
         for name in epsilonNames { body += plot("ε (\(name))", series { $0.epsilon[name] }) }
+        if let last = history.last(where: { !$0.requestedMetrics.isEmpty }) {
+            body += "<h2>Pooled holdout metrics, round \(last.round)</h2>\n<table><tr><th>metric</th><th>value</th></tr>\n"
+            for entry in last.requestedMetrics {
+                let value = entry.value.map { String(format: "%.4f", $0) } ?? "undefined (\(entry.undefinedReason ?? "no reason given"))"
+                body += "<tr><td>\(escape(entry.metric.label))</td><td>\(escape(value))</td></tr>\n"
+            }
+            body += "</table>\n<p>Threshold metrics at 0.5; AUROC, AUPRC, Brier and ECE from the sites' merged score histograms.</p>\n"
+        }
         if let last = history.last(where: { $0.perSite != nil }), let perSite = last.perSite {
             body += "<h2>Per-site holdout metrics, round \(last.round)</h2>\n<table><tr><th>site</th><th>records</th><th>accuracy</th><th>AUROC</th></tr>\n"
             for (site, metrics) in perSite.sorted(by: { $0.key < $1.key }) {

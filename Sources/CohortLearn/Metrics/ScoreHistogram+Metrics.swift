@@ -77,6 +77,27 @@ extension ScoreHistogram {
         calibration(binCount: coarse).expectedCalibrationError
     }
 
+    /// The Brier score (Brier 1950; see `BinaryPredictions.brierScore()`) with the examples
+    /// of each bin at the bin's mean score m_k = (score sum) / n_k:
+    ///
+    ///     BS ≈ (1/n) Σ_k [ p_k · (1 − m_k)² + q_k · m_k² ]
+    ///
+    /// with p_k positives and q_k negatives in bin k. Exact when the scores within each bin
+    /// are equal (every score a bin edge, say); otherwise within 1/B + 1/B² of the Brier
+    /// score of the scores themselves (per bin the error is Σ(s − m)² − 2·Σ_positives(s − m),
+    /// and |s − m| < 1/B). Undefined with no examples or an invalid score.
+    public func brierScore() -> MetricValue {
+        if let reason = undefinedReason { return .undefined(reason: reason) }
+        var sum = 0.0
+        for k in 0..<binCount {
+            let n = positiveCounts[k] + negativeCounts[k]
+            guard n > 0 else { continue }
+            let mean = scoreSums[k] / Double(n)
+            sum += Double(positiveCounts[k]) * (1 - mean) * (1 - mean) + Double(negativeCounts[k]) * mean * mean
+        }
+        return .value(sum / Double(count))
+    }
+
     /// The confusion matrix of the rule `score >= threshold`, for a threshold on a bin
     /// edge.
     ///

@@ -188,8 +188,12 @@ extension Cohort_V1_RoundRecord {
         sitesSampled = UInt32(record.sampled.count)
         sitesAnswered = UInt32(record.answered.count)
         trainingLoss = record.trainingLoss ?? .nan
-        let named: [(String, Double?)] = [("auroc", record.auroc), ("accuracy", record.accuracy),
-                                           ("loss", record.evaluationLoss), ("macro_f1", record.macroF1)]
+        // The fields every record has, then each other metric the plan asked for that has a
+        // value, by plan name (undefined ones, with their reasons, are in record_json).
+        var named: [(String, Double?)] = [("auroc", record.auroc), ("accuracy", record.accuracy),
+                                          ("loss", record.evaluationLoss), ("macro_f1", record.macroF1)]
+        let sent = Set(named.compactMap { $0.1 == nil ? nil : $0.0 })
+        named += record.metrics.sorted { $0.key < $1.key }.filter { !sent.contains($0.key) }.map { ($0.key, $0.value) }
         metrics = named.compactMap { name, value in value.map { value in .with { $0.name = name; $0.value = value } } }
         epsilons = record.epsilon.sorted { $0.key < $1.key }.map { site, epsilon in
             .with { $0.siteID = site; $0.epsilon = epsilon }
