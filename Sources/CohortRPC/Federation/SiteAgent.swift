@@ -72,6 +72,8 @@ public struct SiteAgent: Sendable {
                 group.addTask {
                     try await service.tasks(.init()) { response in
                         var incoming = IncomingTask?.none
+                        // The run texts this connection has carried (a new connection gets them again).
+                        var texts = RunTextsByRun(capacity: 4)
                         for try await message in response.messages {
                             if case .globalModelChunk(let chunk)? = message.kind {
                                 guard var pending = incoming, pending.task.taskID == message.taskID else {
@@ -86,7 +88,7 @@ public struct SiteAgent: Sendable {
                             }
                             if let ready = incoming, ready.chunksLeft <= 0 {
                                 incoming = nil
-                                await handle(ready, service: service)
+                                await handle(ready, texts: &texts, service: service)
                             }
                         }
                     }
@@ -124,10 +126,13 @@ public struct SiteAgent: Sendable {
         return options
     }
 
-    /// Answers one task; every failure becomes a refusal with its reason.
-    func handle(_ incoming: IncomingTask, service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async {
-        let task = incoming.task
+    /// Answers one task, its omitted run texts filled from `texts`; every failure becomes a
+    /// refusal with its reason.
+    func handle(_ incoming: IncomingTask, texts: inout RunTextsByRun,
+                service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async {
+        var task = incoming.task
         do {
+            try texts.fillOmitted(in: &task)
             switch task.kind {
             case .preprocessing(let preprocessing):
                 let context = try Self.context(task, planYAML: preprocessing.planYaml, planHash: preprocessing.planHash,
