@@ -75,3 +75,10 @@ int cohort_set_flush_to_zero(int enabled) { (void)enabled; return 0; }
 int cohort_flush_to_zero_enabled(void) { return 0; }
 
 #endif
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int cohort_malloc_use_one_arena(void) { return mallopt(M_ARENA_MAX, 1); }
+#else
+int cohort_malloc_use_one_arena(void) { return 0; }
+#endif

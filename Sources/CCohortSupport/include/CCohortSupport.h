@@ -24,4 +24,8 @@ int cohort_set_flush_to_zero(int enabled);
 /// 1 if flush-to-zero and denormals-are-zero are both on for the calling thread.
 int cohort_flush_to_zero_enabled(void);
 
+/// Limits glibc's malloc to one arena for all threads (mallopt M_ARENA_MAX); returns 1 on
+/// success, 0 where it failed or there is no glibc. Call before any thread starts.
+int cohort_malloc_use_one_arena(void);
+
 #endif
