@@ -120,6 +120,7 @@ public actor InMemorySite: SiteConnection {
     public func train(_ task: TrainingTask, chargeID: String?) throws -> SiteUpdate {
         let sentTask = SentTask(runID: task.runID, round: task.round, seed: task.seed, global: task.global)
         if let sent, sent.task == sentTask { return sent.update }
+        sent = nil  // only the latest task is answered again: the older update need not stay resident
         let data = try encodedData(task.preprocessing).train
         guard data.rowCount > 0 else { throw SiteError(.data, site: name, "no training rows") }
         var network = Self.network(for: task)
