@@ -101,3 +101,10 @@ int cohort_can_leave_idle_scheduling(void) {
     if (getrlimit(RLIMIT_NICE, &limit) != 0) return 0;
     return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= 20;
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int cohort_malloc_use_one_arena(void) { return mallopt(M_ARENA_MAX, 1); }
+#else
+int cohort_malloc_use_one_arena(void) { return 0; }
+#endif

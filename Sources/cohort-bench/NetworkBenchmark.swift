@@ -21,6 +21,11 @@ enum NetworkBenchmark {
         var uploadRatio: Double
         var peakMiB: Double
         var startupSeconds: Double
+        /// VmHWM of the orchestrator and of each site, and their resident sets once every site
+        /// had registered (before any run): where the peak comes from.
+        var orchestratorPeakMiB: Double
+        var sitePeaksMiB: [Double]
+        var idleMiB: [Double]
     }
 
     static let sites = 10
@@ -41,6 +46,10 @@ enum NetworkBenchmark {
                       + pad(String(format: "%.4f×", result.downloadRatio), 17) + pad(String(format: "%.4f×", result.uploadRatio), 17)
                       + pad(String(format: "%.0f", result.peakMiB), 19) + pad(String(format: "%.1f", result.startupSeconds), 12)
                       + floorRatio)
+                let sites = result.sitePeaksMiB.sorted()
+                print(String(format: "            peak: orchestrator %.0f MiB, sites %.0f–%.0f MiB (median %.0f); resident before the runs: %.0f MiB in all",
+                             result.orchestratorPeakMiB, sites.first ?? 0, sites.last ?? 0, sites[sites.count / 2],
+                             result.idleMiB.reduce(0, +)))
                 figures["w7.\(label).seconds_per_round"] = result.secondsPerRound
                 figures["w7.\(label).download_over_floor"] = result.downloadRatio
                 figures["w7.\(label).upload_over_floor"] = result.uploadRatio
@@ -82,6 +91,7 @@ enum NetworkBenchmark {
         }
         for process in processes.dropFirst() { try process.waitFor("registered with the orchestrator", timeout: 120) }
         let startup = Date().timeIntervalSince(started)
+        let idle = processes.map(\.residentMiB)
 
         let sitePIDs = processes[1...sites].map(\.pid)
         let before = try connectionBytes(port: port, sites: sitePIDs)
@@ -98,7 +108,8 @@ enum NetworkBenchmark {
         try orchestrator.waitFor(": \(rounds) rounds completed", timeout: 60)
         let afterLong = try connectionBytes(port: port, sites: sitePIDs)
         // The orchestrator and the sites (the researcher's process may have exited by now).
-        let peak = processes[0...sites].map(\.peakResidentMiB).reduce(0, +)
+        let peaks = processes[0...sites].map(\.peakResidentMiB)
+        let peak = peaks.reduce(0, +)
 
         let records = try String(contentsOf: root.appendingPathComponent("runs/w7/metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -110,7 +121,8 @@ enum NetworkBenchmark {
         let sent = (afterLong.sent - afterShort.sent) - (afterShort.sent - before.sent)
         return Result(
             parameters: parameters, secondsPerRound: (seconds[1] + seconds[2]) / 2,
-            downloadRatio: Double(received) / floor, uploadRatio: Double(sent) / floor, peakMiB: peak, startupSeconds: startup)
+            downloadRatio: Double(received) / floor, uploadRatio: Double(sent) / floor, peakMiB: peak, startupSeconds: startup,
+            orchestratorPeakMiB: peaks[0], sitePeaksMiB: Array(peaks.dropFirst()), idleMiB: idle)
     }
 
     /// PKI, data partitions, policies, the model and the plan under `root`.
@@ -267,9 +279,14 @@ enum NetworkBenchmark {
         }
 
         /// VmHWM of the running process.
-        var peakResidentMiB: Double {
+        var peakResidentMiB: Double { status("VmHWM:") }
+
+        /// VmRSS of the running process.
+        var residentMiB: Double { status("VmRSS:") }
+
+        private func status(_ field: String) -> Double {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
                   let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
             return kilobytes / 1024
         }

@@ -41,4 +41,8 @@ int cohort_set_idle_scheduling(int idle);
 /// RLIMIT_NICE that allows nice 0).
 int cohort_can_leave_idle_scheduling(void);
 
+/// Limits glibc's malloc to one arena for all threads (mallopt M_ARENA_MAX); returns 1 on
+/// success, 0 where it failed or there is no glibc. Call before any thread starts.
+int cohort_malloc_use_one_arena(void);
+
 #endif

@@ -25,11 +25,30 @@ public actor InMemorySite: SiteConnection {
 
     /// What makes two training tasks the same release: the run, the round, the seed and
     /// the global model trained from.
+    ///
+    /// The model is kept as a 64-bit FNV-1a fingerprint of its bits, not a copy: a site
+    /// holding the previous round's model through the next round's training cost 4 MB per
+    /// million parameters. Two models colliding would send again the update already sent,
+    /// which releases nothing new.
     private struct SentTask: Equatable {
         var runID: String
         var round: Int
         var seed: UInt64
-        var global: [Float]
+        var parameterCount: Int
+        var globalFingerprint: UInt64
+
+        init(runID: String, round: Int, seed: UInt64, global: [Float]) {
+            self.runID = runID
+            self.round = round
+            self.seed = seed
+            parameterCount = global.count
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for value in global {
+                hash ^= UInt64(value.bitPattern)
+                hash = hash &* 0x100_0000_01b3
+            }
+            globalFingerprint = hash
+        }
     }
 
     /// A site holding `table`; `holdoutFraction` of its rows (stratified, split with `seed`)
@@ -101,6 +120,7 @@ public actor InMemorySite: SiteConnection {
     public func train(_ task: TrainingTask, chargeID: String?) throws -> SiteUpdate {
         let sentTask = SentTask(runID: task.runID, round: task.round, seed: task.seed, global: task.global)
         if let sent, sent.task == sentTask { return sent.update }
+        sent = nil  // only the latest task is answered again: the older update need not stay resident
         let data = try encodedData(task.preprocessing).train
         guard data.rowCount > 0 else { throw SiteError(.data, site: name, "no training rows") }
         var network = Self.network(for: task)

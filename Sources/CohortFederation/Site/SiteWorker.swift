@@ -111,6 +111,9 @@ public actor SiteWorker {
             ])
             return update
         }
+        // A later round: the earlier update is never asked again, so it goes now rather than
+        // stay resident (4 MB per million parameters) through this round's training.
+        sentUpdates[context.runID] = nil
         let site = try await admit(context, taskID: taskID, round: task.round)
         // A round already charged here but whose update is lost (the site restarted): training
         // it again is a second release, charged under its own id.

@@ -139,11 +139,11 @@ public struct RemoteSite: SiteConnection {
     private func globalModel(_ task: TrainingTask, taskID: String)
         throws -> (model: Cohort_V1_GlobalModel, chunks: [Cohort_V1_Task], manifest: Cohort_V1_ModelManifest)
     {
-        // Every site gets the same bytes in a round: encoded and hashed once.
+        // Every site gets the same bytes in a round: encoded and hashed once, the chunks
+        // copied straight from the floats, and shared by every site's messages.
         let (manifest, pieces) = run.payloads.encoded(task.global) {
-            let payload = WirePayload.bytes(of: task.global)
             let layout = Network.layout(definition: task.definition, inputWidth: task.inputWidth, outputWidth: task.outputWidth)
-            return (WirePayload.manifest(of: layout, payload: payload), WirePayload.chunks(of: payload, size: run.limits.chunkBytes))
+            return (WirePayload.manifest(of: layout, values: task.global), WirePayload.chunks(of: task.global, size: run.limits.chunkBytes))
         }
         let model = Cohort_V1_GlobalModel.with {
             $0.manifest = manifest

@@ -72,12 +72,15 @@ public struct SiteAgent: Sendable {
                 group.addTask {
                     try await service.tasks(.init()) { response in
                         var incoming = IncomingTask?.none
+                        // The run texts this connection has carried (a new connection gets them again).
+                        var texts = RunTextsByRun(capacity: 4)
                         for try await message in response.messages {
                             if case .globalModelChunk(let chunk)? = message.kind {
                                 guard var pending = incoming, pending.task.taskID == message.taskID else {
                                     log("ignored a model chunk for \(message.taskID): no such task is arriving")
                                     continue
                                 }
+                                incoming = nil  // `pending` alone holds the floats: appending copies nothing
                                 pending.payload.append(chunk.payload)
                                 pending.chunksLeft -= 1
                                 incoming = pending
@@ -86,7 +89,7 @@ public struct SiteAgent: Sendable {
                             }
                             if let ready = incoming, ready.chunksLeft <= 0 {
                                 incoming = nil
-                                await handle(ready, service: service)
+                                await handle(ready, texts: &texts, service: service)
                             }
                         }
                     }
@@ -97,19 +100,24 @@ public struct SiteAgent: Sendable {
         }
     }
 
-    /// A task and the model chunks that follow it.
+    /// A task and the model chunks that follow it, decoded to floats as they arrive.
     struct IncomingTask {
         var task: Cohort_V1_Task
-        var payload = Data()
+        var payload: WirePayload.Assembler
         var chunksLeft: Int
 
         init(task: Cohort_V1_Task) {
             self.task = task
+            let model: Cohort_V1_GlobalModel?
             switch task.kind {
-            case .training(let training): chunksLeft = Self.inline(training.globalModel)
-            case .evaluation(let evaluation): chunksLeft = Self.inline(evaluation.globalModel)
-            default: chunksLeft = 0
+            case .training(let training): model = training.globalModel
+            case .evaluation(let evaluation): model = evaluation.globalModel
+            default: model = nil
             }
+            chunksLeft = model.map(Self.inline) ?? 0
+            // Room for the announced model, at most the message limit's worth per chunk.
+            let announced = Int(clamping: model?.manifest.payloadBytes ?? 0)
+            payload = WirePayload.Assembler(expectedBytes: min(announced, chunksLeft * MessageLimits.default.maxMessageBytes))
         }
 
         static func inline(_ model: Cohort_V1_GlobalModel) -> Int {
@@ -124,10 +132,13 @@ public struct SiteAgent: Sendable {
         return options
     }
 
-    /// Answers one task; every failure becomes a refusal with its reason.
-    func handle(_ incoming: IncomingTask, service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async {
-        let task = incoming.task
+    /// Answers one task, its omitted run texts filled from `texts`; every failure becomes a
+    /// refusal with its reason.
+    func handle(_ incoming: IncomingTask, texts: inout RunTextsByRun,
+                service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async {
+        var task = incoming.task
         do {
+            try texts.fillOmitted(in: &task)
             switch task.kind {
             case .preprocessing(let preprocessing):
                 let context = try Self.context(task, planYAML: preprocessing.planYaml, planHash: preprocessing.planHash,
@@ -175,10 +186,13 @@ public struct SiteAgent: Sendable {
         }
     }
 
-    /// Streams an update: header, payload chunks, trailer.
+    /// Streams an update: header, payload chunks, trailer. Each chunk is copied from the
+    /// delta as it is written, so no whole second copy of the update exists.
     func submit(_ update: SiteUpdate, task: Cohort_V1_Task, manifest: Cohort_V1_ModelManifest,
                 service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async throws -> Cohort_V1_UpdateReceipt {
-        let payload = WirePayload.bytes(of: update.delta)
+        let delta = update.delta
+        let payloadBytes = delta.count * 4
+        let sha256 = WirePayload.sha256(of: delta)
         let header = Cohort_V1_UpdateHeader.with {
             $0.runID = task.runID
             $0.round = task.round
@@ -188,15 +202,17 @@ public struct SiteAgent: Sendable {
             $0.trainingLoss = update.trainingLoss
             if let epsilon = update.siteEpsilon { $0.siteEpsilon = epsilon }
             $0.manifest = manifest
-            $0.manifest.payloadBytes = UInt64(payload.count)
-            $0.manifest.sha256 = WirePayload.sha256(payload)
+            $0.manifest.payloadBytes = UInt64(payloadBytes)
+            $0.manifest.sha256 = sha256
         }
         let chunkBytes = limits.chunkBytes
         return try await service.submitUpdate(options: Self.callOptions) { writer in
             try await writer.write(.with { $0.header = header })
-            for chunk in WirePayload.chunks(of: payload, size: chunkBytes) { try await writer.write(.with { $0.payload = chunk }) }
+            for offset in stride(from: 0, to: max(payloadBytes, 1), by: chunkBytes) {
+                try await writer.write(.with { $0.payload = WirePayload.chunk(of: delta, at: offset, size: chunkBytes) })
+            }
             try await writer.write(.with {
-                $0.trailer = .with { $0.payloadBytes = UInt64(payload.count); $0.sha256 = WirePayload.sha256(payload) }
+                $0.trailer = .with { $0.payloadBytes = UInt64(payloadBytes); $0.sha256 = sha256 }
             })
         }
     }
@@ -219,7 +235,7 @@ public struct SiteAgent: Sendable {
 
     /// The federation's `TrainingTask` for a task message and its assembled model.
     static func trainingTask(_ task: Cohort_V1_Task, context: SiteWorker.RunContext, preprocessingJSON: String,
-                             model: Cohort_V1_GlobalModel, payload: Data, seed: UInt64) throws -> TrainingTask {
+                             model: Cohort_V1_GlobalModel, payload: WirePayload.Assembler, seed: UInt64) throws -> TrainingTask {
         let statistics: PreprocessingStatistics
         do {
             statistics = try JSONDecoder().decode(PreprocessingStatistics.self, from: Data(preprocessingJSON.utf8))
@@ -234,8 +250,8 @@ public struct SiteAgent: Sendable {
         if let mismatch = WirePayload.mismatch(model.manifest, layout: layout) {
             throw WireError("the global model does not fit the model definition: \(mismatch)")
         }
-        guard UInt64(payload.count) == model.manifest.payloadBytes, WirePayload.sha256(payload) == model.manifest.sha256,
-              let global = WirePayload.floats(from: payload),
+        guard UInt64(payload.byteCount) == model.manifest.payloadBytes, payload.sha256 == model.manifest.sha256,
+              let global = payload.finished(),
               global.count == layout.reduce(0, { $0 + $1.shape.reduce(1, *) })
         else { throw WireError("the global model arrived damaged (size or SHA-256 differs from its manifest)") }
         guard global.allSatisfy(\.isFinite) else { throw WireError("the global model holds NaN or infinite values") }

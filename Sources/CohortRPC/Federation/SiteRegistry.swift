@@ -10,6 +10,10 @@ import GRPCCore
 /// replaces the first (a restarted site); a closed stream fails every task sent over it, so
 /// the round engine drops that site from the round at once instead of waiting for a deadline.
 /// An answer is accepted only from the site its task was sent to.
+///
+/// A run's texts (plan, model, schema, preprocessing; `RunTexts`) go to a site once per
+/// session: a task sent over a session that carried them already leaves them empty, and a
+/// site that connects again gets them again with its next task.
 public actor SiteRegistry {
     /// What a site answered.
     public enum Answer: Sendable {
@@ -32,6 +36,8 @@ public actor SiteRegistry {
         var id: Int
         var continuation: AsyncStream<Cohort_V1_Task>.Continuation
         var connected: Date
+        /// The run texts this session has carried (the orchestrator runs one run at a time).
+        var texts = RunTextsByRun(capacity: 1)
     }
 
     private struct Pending {
@@ -85,21 +91,36 @@ public actor SiteRegistry {
     /// Notes a heartbeat.
     public func heard(from site: String) { lastSeen[site] = Date() }
 
-    /// Sends `messages` (a task and its model chunks) to `site` and waits for its answer.
+    /// Sends `messages` (a task and its model chunks) to `site` and waits for its answer; the
+    /// task's run texts are left out when the site's session carried them already.
     /// Throws `SiteError` when the site is not connected, disconnects, refuses, or its answer
     /// fails validation; `CancellationError`-like failure when the caller is cancelled.
     public func request(
         site: String, taskID: String, runID: String, round: Int, messages: [Cohort_V1_Task],
         update: UpdateExpectation? = nil
     ) async throws -> Answer {
-        guard let session = sessions[site] else {
+        guard sessions[site] != nil else {
             throw SiteError(.failed, site: site, "not connected")
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
+                // Still the same session: nothing suspends between the guard and here.
+                guard var session = sessions[site] else {
+                    continuation.resume(throwing: SiteError(.failed, site: site, "not connected"))
+                    return
+                }
                 pending[taskID] = Pending(site: site, session: session.id, runID: runID, round: round, update: update,
                                           continuation: continuation)
-                for message in messages { session.continuation.yield(message) }
+                for (index, message) in messages.enumerated() {
+                    if index == 0 {
+                        var task = message
+                        session.texts.omitKnown(from: &task)
+                        session.continuation.yield(task)
+                    } else {
+                        session.continuation.yield(message)
+                    }
+                }
+                sessions[site] = session
             }
         } onCancel: {
             Task { await self.fail(taskID: taskID, SiteError(.failed, site: site, "the round stopped waiting (deadline or cancellation)")) }

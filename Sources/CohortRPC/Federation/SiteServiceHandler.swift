@@ -61,7 +61,8 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
         let site = try context.requirePeer([.site]).name
         var header: Cohort_V1_UpdateHeader?
         var expectation: SiteRegistry.UpdateExpectation?
-        var payload = Data()
+        // The update's floats, decoded and hashed as its chunks arrive.
+        var payload = WirePayload.Assembler(expectedBytes: 0)
         var trailer: Cohort_V1_PayloadTrailer?
         var problem: String?
         for try await chunk in request {
@@ -71,10 +72,10 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
                 guard header == nil else { problem = "a second header"; continue }
                 header = value
                 expectation = try await registry.expectation(forUpdate: value.taskID, from: site)
-                payload.reserveCapacity(Int(expectation?.manifest.payloadBytes ?? 0))
+                payload = WirePayload.Assembler(expectedBytes: Int(expectation?.manifest.payloadBytes ?? 0))
             case .payload(let bytes):
                 guard let expectation, trailer == nil else { problem = "payload before the header or after the trailer"; continue }
-                guard payload.count + bytes.count <= Int(expectation.manifest.payloadBytes) else {
+                guard payload.byteCount + bytes.count <= Int(expectation.manifest.payloadBytes) else {
                     problem = "oversized: more than the model's \(expectation.manifest.payloadBytes) bytes"
                     continue
                 }
@@ -92,7 +93,7 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
         let reason = problem ?? Self.check(header: header, payload: payload, trailer: trailer, expectation: expectation)
         var update: SiteUpdate?
         var finalReason = reason
-        if reason == nil, let values = WirePayload.floats(from: payload) {
+        if reason == nil, let values = payload.finished() {
             let made = SiteUpdate(
                 delta: values, records: Int(clamping: header.records), steps: Int(clamping: header.steps),
                 trainingLoss: header.trainingLoss, siteEpsilon: header.hasSiteEpsilon ? header.siteEpsilon : nil)
@@ -107,14 +108,14 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
         }
         return .with {
             $0.taskID = header.taskID
-            $0.payloadBytes = UInt64(payload.count)
+            $0.payloadBytes = UInt64(payload.byteCount)
             $0.accepted = finalReason == nil
             $0.rejectionReason = finalReason ?? ""
         }
     }
 
     /// Why an assembled update cannot be used (framing, layout, checksum), or nil.
-    static func check(header: Cohort_V1_UpdateHeader, payload: Data, trailer: Cohort_V1_PayloadTrailer?,
+    static func check(header: Cohort_V1_UpdateHeader, payload: WirePayload.Assembler, trailer: Cohort_V1_PayloadTrailer?,
                       expectation: SiteRegistry.UpdateExpectation) -> String? {
         guard header.runID == expectation.runID, Int(header.round) == expectation.round else {
             return "the header names run \(header.runID) round \(header.round), the task is run \(expectation.runID) round \(expectation.round)"
@@ -123,12 +124,12 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
             return "the update's tensor layout differs from the global model's"
         }
         guard let trailer else { return "no trailer: the upload ended early" }
-        guard trailer.payloadBytes == UInt64(payload.count) else {
-            return "the trailer counts \(trailer.payloadBytes) bytes, \(payload.count) arrived"
+        guard trailer.payloadBytes == UInt64(payload.byteCount) else {
+            return "the trailer counts \(trailer.payloadBytes) bytes, \(payload.byteCount) arrived"
         }
-        guard trailer.sha256 == WirePayload.sha256(payload) else { return "checksum mismatch" }
-        guard UInt64(payload.count) == expectation.manifest.payloadBytes else {
-            return "\(payload.count) bytes, the model has \(expectation.manifest.payloadBytes)"
+        guard trailer.sha256 == payload.sha256 else { return "checksum mismatch" }
+        guard UInt64(payload.byteCount) == expectation.manifest.payloadBytes else {
+            return "\(payload.byteCount) bytes, the model has \(expectation.manifest.payloadBytes)"
         }
         return nil
     }

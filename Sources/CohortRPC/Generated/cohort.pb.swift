@@ -31,6 +31,15 @@
 // outgrow one message (a global model, an update, a model file) is streamed as a header,
 // payload chunks of at most 1 MiB, and a trailer with the SHA-256 of all payload bytes.
 //
+// Run context: the texts that describe a run and are the same in all its tasks (plan_yaml,
+// model_yaml, schema_json, preprocessing_json of PreprocessingTask, TrainingTask and
+// EvaluationTask) travel once per run on each Tasks stream. The orchestrator leaves such a
+// field empty when the same stream has carried its text for the task's run_id already; the
+// site keeps what each stream carried, per run, and fills the empty fields from it. A task
+// that leaves empty a text its stream never carried is refused (RefuseTask, naming the text).
+// A site that connects again opens a new stream and gets the texts again. plan_hash is in
+// every task: the site checks the plan it kept against each task's hash.
+//
 // Versioning: the package is `cohort.v1`. Within v1 fields are only added, never renumbered
 // or retyped; a removed field's number is `reserved`. An incompatible change is `cohort.v2`,
 // served beside v1 until every party has moved.
@@ -361,7 +370,9 @@ public nonisolated struct Cohort_V1_TrainingTask: @unchecked Sendable {
   // methods supported on all messages.
 
   /// The plan as submitted (YAML) and its SHA-256 (hex). A site that accepts only listed
-  /// plans compares the hash; every site checks the plan against its policy.
+  /// plans compares the hash; every site checks the plan against its policy. plan_yaml,
+  /// model_yaml, schema_json and preprocessing_json are empty when this stream carried them
+  /// for the run already ("Run context" above); plan_hash is always set.
   public var planYaml: String {
     get {_storage._planYaml}
     set {_uniqueStorage()._planYaml = newValue}
@@ -644,7 +655,8 @@ public nonisolated struct Cohort_V1_EvaluationTask: Sendable {
   /// Bins of the score histogram for binary tasks; 0 for none.
   public var histogramBins: UInt32 = 0
 
-  /// As in TrainingTask: the model, the shared preprocessing and the schema to score with.
+  /// As in TrainingTask: the model, the shared preprocessing and the schema to score with
+  /// (empty when this stream carried them for the run already), and the plan's hash.
   public var modelYaml: String = String()
 
   public var preprocessingJson: String = String()
@@ -666,7 +678,8 @@ public nonisolated struct Cohort_V1_PreprocessingTask: @unchecked Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The plan (YAML) and its hash, to check against the site's policy.
+  /// The plan (YAML) and its hash, to check against the site's policy. As in TrainingTask,
+  /// plan_yaml, schema_json and model_yaml are empty when this stream carried them already.
   public var planYaml: String {
     get {_storage._planYaml}
     set {_uniqueStorage()._planYaml = newValue}
