@@ -53,6 +53,15 @@ public struct RemoteSite: SiteConnection {
         self.run = run
     }
 
+    /// A task message addressed to this site's task stream: its id, the run and the round.
+    private func taskMessage(_ taskID: String, round: Int) -> Cohort_V1_Task {
+        .with {
+            $0.taskID = taskID
+            $0.runID = run.runID
+            $0.round = UInt32(round)
+        }
+    }
+
     private func newTaskID(_ kind: String, round: Int) -> String {
         let serial = Self.counter.add(1, ordering: .relaxed).newValue
         return "\(run.runID)/\(round)/\(kind)/\(name)/\(serial)"
@@ -85,11 +94,7 @@ public struct RemoteSite: SiteConnection {
     public func train(_ task: TrainingTask) async throws -> SiteUpdate {
         let taskID = newTaskID("training", round: task.round)
         let (model, chunks, manifest) = try globalModel(task, taskID: taskID)
-        var message = Cohort_V1_Task.with {
-            $0.taskID = taskID
-            $0.runID = run.runID
-            $0.round = UInt32(task.round)
-        }
+        var message = taskMessage(taskID, round: task.round)
         message.training = try .with {
             $0.planYaml = run.planYAML
             $0.planHash = run.planHash
@@ -113,11 +118,7 @@ public struct RemoteSite: SiteConnection {
     public func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation {
         let taskID = newTaskID("evaluation", round: task.round)
         let (model, chunks, _) = try globalModel(task, taskID: taskID)
-        var message = Cohort_V1_Task.with {
-            $0.taskID = taskID
-            $0.runID = run.runID
-            $0.round = UInt32(task.round)
-        }
+        var message = taskMessage(taskID, round: task.round)
         message.evaluation = try .with {
             $0.globalModel = model
             $0.histogramBins = UInt32(ScoreHistogram.defaultBinCount)
