@@ -120,33 +120,40 @@ public struct RoundEngine: Sendable {
             var accumulator = strategy.makeAccumulator(parameterCount: parameterCount)
             var dropped = [String: String]()
             var answered = [String]()
-            var lossSum = 0.0, lossWeight = 0.0
+            var losses = [(site: String, loss: Double, records: Int)]()
             var budgetRefusal: String?
-            for outcome in await Self.fanOut(sampled, deadline: config.deadlineSeconds, { try await $0.train(task) }) {
-                switch outcome.result {
+            // Each update joins the running sum as it arrives and is then let go: memory is one
+            // model plus the sum, not one model per site (the robust strategies keep every
+            // delta by design). The sum is kept in Double, so the arrival order changes it only
+            // in its last bits, below Float's precision.
+            await Self.fanOut(sampled, deadline: config.deadlineSeconds, { try await $0.train(task) }) { site, result in
+                switch result {
                 case .failure(let error):
-                    dropped[outcome.site] = "\(error)"
+                    dropped[site] = "\(error)"
                     if let siteError = error as? SiteError, siteError.code == .budgetExhausted {
                         budgetRefusal = "\(siteError)"
                     }
                 case .success(let update):
                     if let problem = Self.problem(with: update, parameterCount: parameterCount, privacy: config.privacy) {
-                        dropped[outcome.site] = problem
-                        continue
+                        dropped[site] = problem
+                        return
                     }
                     do {
                         try accumulator.add(update.delta, records: update.records)
                     } catch {
-                        dropped[outcome.site] = "\(error)"
-                        continue
+                        dropped[site] = "\(error)"
+                        return
                     }
-                    answered.append(outcome.site)
-                    if update.trainingLoss.isFinite {
-                        lossSum += update.trainingLoss * Double(update.records)
-                        lossWeight += Double(update.records)
-                    }
-                    if let epsilon = update.siteEpsilon { siteEpsilons[outcome.site] = epsilon }
+                    answered.append(site)
+                    if update.trainingLoss.isFinite { losses.append((site, update.trainingLoss, update.records)) }
+                    if let epsilon = update.siteEpsilon { siteEpsilons[site] = epsilon }
                 }
+            }
+            // The pooled loss in site order, so it does not depend on which site answered first.
+            var lossSum = 0.0, lossWeight = 0.0
+            for entry in losses.sorted(by: { $0.site < $1.site }) {
+                lossSum += entry.loss * Double(entry.records)
+                lossWeight += Double(entry.records)
             }
             if let budgetRefusal, answered.count < config.sampling.minimum {
                 stoppedEarly = "stopped at round \(round): \(budgetRefusal)"
@@ -248,6 +255,17 @@ public struct RoundEngine: Sendable {
     static func fanOut<T: Sendable>(
         _ sites: [any SiteConnection], deadline: Double?, _ work: @escaping @Sendable (any SiteConnection) async throws -> T
     ) async -> [(site: String, result: Swift.Result<T, any Error>)] {
+        var results = [(site: String, result: Swift.Result<T, any Error>)]()
+        await fanOut(sites, deadline: deadline, work) { results.append(($0, $1)) }
+        return results.sorted { $0.site < $1.site }
+    }
+
+    /// As `fanOut(_:deadline:_:)`, handing each outcome to `handle` as it arrives (then the
+    /// sites that missed the deadline), so a caller need not hold them all.
+    static func fanOut<T: Sendable>(
+        _ sites: [any SiteConnection], deadline: Double?, _ work: @escaping @Sendable (any SiteConnection) async throws -> T,
+        asTheyArrive handle: (String, Swift.Result<T, any Error>) -> Void
+    ) async {
         await withTaskGroup(of: (String, Swift.Result<T, any Error>)?.self) { group in
             for site in sites {
                 group.addTask {
@@ -260,20 +278,19 @@ public struct RoundEngine: Sendable {
                     return nil
                 }
             }
-            var results = [(site: String, result: Swift.Result<T, any Error>)]()
+            var finished = Set<String>()
             while let next = await group.next() {
                 guard let (name, result) = next else {
                     group.cancelAll()
                     break
                 }
-                results.append((name, result))
-                if results.count == sites.count { group.cancelAll(); break }
+                finished.insert(name)
+                handle(name, result)
+                if finished.count == sites.count { group.cancelAll(); break }
             }
-            let finished = Set(results.map(\.site))
             for site in sites where !finished.contains(site.name) {
-                results.append((site.name, .failure(FederationError(String(format: "missed the round's deadline of %g s", deadline ?? 0)))))
+                handle(site.name, .failure(FederationError(String(format: "missed the round's deadline of %g s", deadline ?? 0))))
             }
-            return results.sorted { $0.site < $1.site }
         }
     }
 
