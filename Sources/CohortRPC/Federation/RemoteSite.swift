@@ -62,9 +62,12 @@ public struct RemoteSite: SiteConnection {
         }
     }
 
+    /// A short id, unique in this orchestrator process: the kind's initial, the round and a
+    /// serial (`t3.17`: training, round 3). Every message of a task carries it, so it is kept
+    /// short; the run and the round travel in the task itself.
     private func newTaskID(_ kind: String, round: Int) -> String {
         let serial = Self.counter.add(1, ordering: .relaxed).newValue
-        return "\(run.runID)/\(round)/\(kind)/\(name)/\(serial)"
+        return "\(kind.prefix(1))\(round).\(serial)"
     }
 
     public func aggregates(schema: Schema) async throws -> FeatureAggregates {
@@ -151,10 +154,9 @@ public struct RemoteSite: SiteConnection {
             $0.inlineChunkCount = UInt32(pieces.count)
         }
         let chunks = pieces.enumerated().map { index, piece in
+            // A chunk names only its task (cohort.proto): the run and round are the task's.
             Cohort_V1_Task.with {
                 $0.taskID = taskID
-                $0.runID = run.runID
-                $0.round = UInt32(task.round)
                 $0.globalModelChunk = .with { $0.index = UInt32(index); $0.payload = piece }
             }
         }

@@ -9,8 +9,11 @@ public struct RunTexts: Sendable, Equatable {
     public var modelYAML: String?
     public var schemaJSON: String?
     public var preprocessingJSON: String?
+    public var planHash: String?
 
-    public init(planYAML: String? = nil, modelYAML: String? = nil, schemaJSON: String? = nil, preprocessingJSON: String? = nil) {
+    public init(planYAML: String? = nil, modelYAML: String? = nil, schemaJSON: String? = nil, preprocessingJSON: String? = nil,
+                planHash: String? = nil) {
+        self.planHash = planHash
         self.planYAML = planYAML
         self.modelYAML = modelYAML
         self.schemaJSON = schemaJSON
@@ -27,17 +30,20 @@ public struct RunTexts: Sendable, Equatable {
         switch task.kind {
         case .training(var training):
             omit(&training.planYaml, &planYAML)
+            omit(&training.planHash, &planHash)
             omit(&training.modelYaml, &modelYAML)
             omit(&training.schemaJson, &schemaJSON)
             omit(&training.preprocessingJson, &preprocessingJSON)
             task.training = training
         case .evaluation(var evaluation):
             omit(&evaluation.modelYaml, &modelYAML)
+            omit(&evaluation.planHash, &planHash)
             omit(&evaluation.schemaJson, &schemaJSON)
             omit(&evaluation.preprocessingJson, &preprocessingJSON)
             task.evaluation = evaluation
         case .preprocessing(var preprocessing):
             omit(&preprocessing.planYaml, &planYAML)
+            omit(&preprocessing.planHash, &planHash)
             omit(&preprocessing.modelYaml, &modelYAML)
             omit(&preprocessing.schemaJson, &schemaJSON)
             task.preprocessing = preprocessing
@@ -63,17 +69,20 @@ public struct RunTexts: Sendable, Equatable {
         switch task.kind {
         case .training(var training):
             try fill(&training.planYaml, &planYAML, "plan")
+            try fill(&training.planHash, &planHash, "plan hash")
             try fill(&training.modelYaml, &modelYAML, "model definition")
             try fill(&training.schemaJson, &schemaJSON, "schema")
             try fill(&training.preprocessingJson, &preprocessingJSON, "preprocessing statistics")
             task.training = training
         case .evaluation(var evaluation):
             try fill(&evaluation.modelYaml, &modelYAML, "model definition")
+            try fill(&evaluation.planHash, &planHash, "plan hash")
             try fill(&evaluation.schemaJson, &schemaJSON, "schema")
             try fill(&evaluation.preprocessingJson, &preprocessingJSON, "preprocessing statistics")
             task.evaluation = evaluation
         case .preprocessing(var preprocessing):
             try fill(&preprocessing.planYaml, &planYAML, "plan")
+            try fill(&preprocessing.planHash, &planHash, "plan hash")
             try fill(&preprocessing.modelYaml, &modelYAML, "model definition")
             try fill(&preprocessing.schemaJson, &schemaJSON, "schema")
             task.preprocessing = preprocessing

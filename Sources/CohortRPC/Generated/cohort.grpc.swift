@@ -22,13 +22,13 @@
 // payload chunks of at most 1 MiB, and a trailer with the SHA-256 of all payload bytes.
 //
 // Run context: the texts that describe a run and are the same in all its tasks (plan_yaml,
-// model_yaml, schema_json, preprocessing_json of PreprocessingTask, TrainingTask and
-// EvaluationTask) travel once per run on each Tasks stream. The orchestrator leaves such a
+// plan_hash, model_yaml, schema_json, preprocessing_json of PreprocessingTask, TrainingTask
+// and EvaluationTask) travel once per run on each Tasks stream. The orchestrator leaves such a
 // field empty when the same stream has carried its text for the task's run_id already; the
 // site keeps what each stream carried, per run, and fills the empty fields from it. A task
 // that leaves empty a text its stream never carried is refused (RefuseTask, naming the text).
-// A site that connects again opens a new stream and gets the texts again. plan_hash is in
-// every task: the site checks the plan it kept against each task's hash.
+// A site that connects again opens a new stream and gets the texts again. The site checks
+// the plan it kept against the plan hash it kept, for every task.
 //
 // Versioning: the package is `cohort.v1`. Within v1 fields are only added, never renumbered
 // or retyped; a removed field's number is `reserved`. An incompatible change is `cohort.v2`,

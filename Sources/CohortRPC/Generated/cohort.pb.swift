@@ -32,13 +32,13 @@
 // payload chunks of at most 1 MiB, and a trailer with the SHA-256 of all payload bytes.
 //
 // Run context: the texts that describe a run and are the same in all its tasks (plan_yaml,
-// model_yaml, schema_json, preprocessing_json of PreprocessingTask, TrainingTask and
-// EvaluationTask) travel once per run on each Tasks stream. The orchestrator leaves such a
+// plan_hash, model_yaml, schema_json, preprocessing_json of PreprocessingTask, TrainingTask
+// and EvaluationTask) travel once per run on each Tasks stream. The orchestrator leaves such a
 // field empty when the same stream has carried its text for the task's run_id already; the
 // site keeps what each stream carried, per run, and fills the empty fields from it. A task
 // that leaves empty a text its stream never carried is refused (RefuseTask, naming the text).
-// A site that connects again opens a new stream and gets the texts again. plan_hash is in
-// every task: the site checks the plan it kept against each task's hash.
+// A site that connects again opens a new stream and gets the texts again. The site checks
+// the plan it kept against the plan hash it kept, for every task.
 //
 // Versioning: the package is `cohort.v1`. Within v1 fields are only added, never renumbered
 // or retyped; a removed field's number is `reserved`. An incompatible change is `cohort.v2`,
@@ -337,7 +337,8 @@ public nonisolated struct Cohort_V1_Task: Sendable {
   }
 
   /// A piece of the global model announced by the training or evaluation task with the
-  /// same task_id. Chunks arrive in order, right after their task.
+  /// same task_id. Chunks arrive in order, right after their task; a chunk message sets
+  /// only task_id (run_id and round are its task's).
   public var globalModelChunk: Cohort_V1_GlobalModelChunk {
     get {
       if case .globalModelChunk(let v)? = kind {return v}
@@ -354,7 +355,8 @@ public nonisolated struct Cohort_V1_Task: Sendable {
     case preprocessing(Cohort_V1_PreprocessingTask)
     case refusalAcknowledgement(Cohort_V1_RefusalAcknowledgement)
     /// A piece of the global model announced by the training or evaluation task with the
-    /// same task_id. Chunks arrive in order, right after their task.
+    /// same task_id. Chunks arrive in order, right after their task; a chunk message sets
+    /// only task_id (run_id and round are its task's).
     case globalModelChunk(Cohort_V1_GlobalModelChunk)
 
   }
@@ -372,7 +374,7 @@ public nonisolated struct Cohort_V1_TrainingTask: @unchecked Sendable {
   /// The plan as submitted (YAML) and its SHA-256 (hex). A site that accepts only listed
   /// plans compares the hash; every site checks the plan against its policy. plan_yaml,
   /// model_yaml, schema_json and preprocessing_json are empty when this stream carried them
-  /// for the run already ("Run context" above); plan_hash is always set.
+  /// for the run already ("Run context" above), and so is plan_hash.
   public var planYaml: String {
     get {_storage._planYaml}
     set {_uniqueStorage()._planYaml = newValue}
