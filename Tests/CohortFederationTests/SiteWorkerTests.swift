@@ -16,14 +16,14 @@ struct SiteWorkerTests {
         let schema: Schema
         let definition: ModelDefinition
 
-        init(minimumNoise: Double = 0.8) throws {
+        init(minimumNoise: Double = 0.8, units: String = "[record]") throws {
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-worker-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let data = EngineFixtures.packageRoot.appendingPathComponent("Examples/federation/data/hospital-a.csv").path
             policy = try SitePolicy.parse(yaml: """
                 name: hospital-a
                 dataset: {path: \(data), holdout: 0.2}
-                accept: {models: [logistic-regression], strategies: [fedavg], units: [record], seeded_noise: true}
+                accept: {models: [logistic-regression], strategies: [fedavg], units: \(units), seeded_noise: true}
                 privacy: {minimum_noise_multiplier: \(minimumNoise), maximum_epsilon_per_run: 10, lifetime_epsilon: 20}
                 audit_log: audit.jsonl
                 """, baseDirectory: folder)
@@ -107,5 +107,24 @@ struct SiteWorkerTests {
         #expect(try fixture.auditEvents().filter { $0 == "task_refused" }.count == 2)
         #expect(await worker.ledger.charges.isEmpty)
         #expect(try AuditLog.verify(fileAt: fixture.folder.appendingPathComponent("audit.jsonl")).isIntact)
+    }
+
+    @Test("site unit: the site charges each round it answers at q = 1 (the plain Gaussian), whatever q the orchestrator claims")
+    func siteUnitChargesWithoutAmplification() async throws {
+        let fixture = try Fixture(units: "[site]")
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        var context = try fixture.context(rounds: 3, sigma: 1.2)
+        context.privacy = TaskPrivacy(unit: .site, deltaClipNorm: 1, noiseMultiplier: 1.2, noiseSeed: 3, delta: 1e-5)
+        context.siteSamplingRate = 0.1  // the orchestrator's claim
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        let statistics = try PreprocessingStatistics(
+            schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
+        _ = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+        let charges = await worker.ledger.charges
+        #expect(charges.count == 1 && charges[0].mechanism.samplingRate == 1 && charges[0].steps == 1)
+        let gaussian = RDPAccountant().epsilon(of: try SubsampledGaussian.gaussian(noiseMultiplier: 1.2), steps: 1, delta: 1e-5)
+        #expect(abs(await worker.ledger.epsilon(delta: 1e-5).epsilon - gaussian.epsilon) < 1e-9)
+        let audit = try String(contentsOf: fixture.folder.appendingPathComponent("audit.jsonl"), encoding: .utf8)
+        #expect(audit.contains("\"claimed_sampling_rate\":0.1"))
     }
 }

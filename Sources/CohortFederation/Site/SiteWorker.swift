@@ -26,7 +26,8 @@ public actor SiteWorker {
         public var rounds: Int
         public var local: LocalWork
         public var privacy: TaskPrivacy
-        /// Site unit: the probability that this site is sampled in a round.
+        /// Site unit: the probability that this site is sampled in a round, as the orchestrator
+        /// claims it. Recorded, but the site charges its own ledger at q = 1 (see `train`).
         public var siteSamplingRate: Double
 
         public init(runID: String, planYAML: String, planHash: String, definition: ModelDefinition, schema: Schema,
@@ -130,10 +131,15 @@ public actor SiteWorker {
                 try await record(charge, taskID: taskID)
             }
         case .site:
-            // DP-FedAvg (ARCHITECTURE.md, privacy model): one step of the subsampled Gaussian
-            // per round at q = sites per round / sites, the orchestrator's own accounting.
+            // DP-FedAvg (ARCHITECTURE.md, privacy model): the delta, clipped to C, left with
+            // noise of std σC. The site charges each round it answers as one step of the plain
+            // Gaussian mechanism, q = 1 (RDP α/(2σ²), Mironov, "Rényi Differential Privacy",
+            // CSF 2017, Proposition 7): the orchestrator knows which sites it sampled, so the
+            // amplification of q = sites per round / sites does not hold against it, and that
+            // q is the orchestrator's claim, which the site cannot check. The run's own ledger
+            // (at the orchestrator) still reports the amplified ε for observers of the model.
             try await record(PrivacyCharge(
-                id: chargeID, label: "round \(task.round) (site unit)", samplingRate: context.siteSamplingRate,
+                id: chargeID, label: "round \(task.round) (site unit)", samplingRate: 1,
                 noiseMultiplier: task.privacy.noiseMultiplier, steps: 1), taskID: taskID)
         case .none:
             break
@@ -216,8 +222,8 @@ public actor SiteWorker {
                 let steps = TaskRequest.localSteps(rounds: context.rounds, work: context.local, trainingRecords: records)
                 privacy = .record(noiseMultiplier: context.privacy.noiseMultiplier, batchSize: context.local.batchSize, steps: steps)
             case .site:
-                privacy = .site(noiseMultiplier: context.privacy.noiseMultiplier, samplingRate: context.siteSamplingRate,
-                                rounds: context.rounds)
+                // Projected as it is charged: q = 1 for every round (see `train`).
+                privacy = .site(noiseMultiplier: context.privacy.noiseMultiplier, samplingRate: 1, rounds: context.rounds)
             }
             let request = TaskRequest(
                 runID: context.runID, planHash: context.planHash, planName: planName, model: model, strategy: strategy,
@@ -278,9 +284,11 @@ public actor SiteWorker {
     }
 
     private func received(_ taskID: String, kind: String, context: RunContext, round: Int) async throws {
-        _ = try await audit.append(.taskReceived, details: [
+        var details: [String: AuditValue] = [
             "task": .string(taskID), "kind": .string(kind), "run": .string(context.runID), "round": .integer(round),
             "plan_hash": .string(context.planHash),
-        ])
+        ]
+        if context.privacy.unit == .site { details["claimed_sampling_rate"] = .number(context.siteSamplingRate) }
+        _ = try await audit.append(.taskReceived, details: details)
     }
 }
