@@ -36,6 +36,7 @@ struct TrainedModelTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("m.safetensors")
         try model.write(to: url)
+        #expect(try model.fileData() == Data(contentsOf: url), "fileData() is the file write(to:) writes")
         let read = try TrainedModel.read(from: url)
         #expect(read.network.parameters == model.network.parameters)
         #expect(read.schema == model.schema)

@@ -78,10 +78,20 @@ public struct TrainedModel: Sendable {
 
     /// Writes the model file (atomically: a crash leaves the old file or the new one).
     public func write(to url: URL) throws {
+        try SafetensorsFile.write(network.parameters, metadata: try fileMetadata(), to: url)
+    }
+
+    /// The bytes `write(to:)` puts on disk, for a caller that stores or sends them itself.
+    public func fileData() throws -> Data {
+        try SafetensorsFile.encode(network.parameters, metadata: try fileMetadata())
+    }
+
+    /// The file's `__metadata__`: everything but the weights, as JSON per key.
+    private func fileMetadata() throws -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
-        let metadata = [
+        return [
             MetadataKey.format: Self.formatVersion,
             MetadataKey.definition: try json(network.definition),
             MetadataKey.task: try json(task),
@@ -89,7 +99,6 @@ public struct TrainedModel: Sendable {
             MetadataKey.preprocessing: try json(preprocessing),
             MetadataKey.provenance: try json(provenance),
         ]
-        try SafetensorsFile.write(network.parameters, metadata: metadata, to: url)
     }
 
     /// Reads and checks a model file: the safetensors structure, then that the metadata is

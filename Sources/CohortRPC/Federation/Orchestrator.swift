@@ -263,10 +263,7 @@ public actor Orchestrator {
             recordSink.finish()
             await consumer.value
             let result = try outcome.get()
-            let modelURL = store.runFolder(runID).appendingPathComponent("model.building.safetensors")
-            try result.model.write(to: modelURL)
-            let model = try Data(contentsOf: modelURL)
-            try? FileManager.default.removeItem(at: modelURL)
+            let model = try result.model.fileData()
             let summary = RunSummary(result: result, configuration: configuration, runDirectory: store.runFolder(runID).path)
             let cancelled = runs[runID]?.cancelReason
             let message = cancelled ?? result.stoppedEarly ?? "\(result.history.count) rounds completed"
