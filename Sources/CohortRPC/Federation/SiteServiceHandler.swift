@@ -135,27 +135,26 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
     }
 
     public func submitEvaluation(request: Cohort_V1_EvaluationResult, context: ServerContext) async throws -> Cohort_V1_SubmissionReceipt {
-        let site = try context.requirePeer([.site]).name
-        do {
-            let evaluation = try request.decoded()
-            try await registry.answer(request.taskID, from: site, .evaluation(evaluation))
-        } catch let error as WireError {
-            try await registry.reject(request.taskID, from: site, reason: "evaluation rejected: \(error)")
-            return .with { $0.taskID = request.taskID; $0.accepted = false; $0.rejectionReason = error.message }
-        }
-        return .with { $0.taskID = request.taskID; $0.accepted = true }
+        try await deliver(request.taskID, what: "evaluation", context: context) { .evaluation(try request.decoded()) }
     }
 
     public func submitAggregates(request: Cohort_V1_AggregatesResult, context: ServerContext) async throws -> Cohort_V1_SubmissionReceipt {
+        try await deliver(request.taskID, what: "aggregates", context: context) { .aggregates(try request.decoded()) }
+    }
+
+    /// Hands the caller's answer to `taskID` to the registry; an answer that does not decode
+    /// fails the task (the round drops the site with the reason) and is refused in the receipt.
+    private func deliver(
+        _ taskID: String, what: String, context: ServerContext, decode: () throws -> SiteRegistry.Answer
+    ) async throws -> Cohort_V1_SubmissionReceipt {
         let site = try context.requirePeer([.site]).name
         do {
-            let aggregates = try request.decoded()
-            try await registry.answer(request.taskID, from: site, .aggregates(aggregates))
+            try await registry.answer(taskID, from: site, try decode())
         } catch let error as WireError {
-            try await registry.reject(request.taskID, from: site, reason: "aggregates rejected: \(error)")
-            return .with { $0.taskID = request.taskID; $0.accepted = false; $0.rejectionReason = error.message }
+            try await registry.reject(taskID, from: site, reason: "\(what) rejected: \(error)")
+            return .with { $0.taskID = taskID; $0.accepted = false; $0.rejectionReason = error.message }
         }
-        return .with { $0.taskID = request.taskID; $0.accepted = true }
+        return .with { $0.taskID = taskID; $0.accepted = true }
     }
 
     public func refuseTask(request: Cohort_V1_Refusal, context: ServerContext) async throws -> Cohort_V1_SubmissionReceipt {
