@@ -15,22 +15,8 @@ enum StoreFiles {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure(.writeFailed, temporary, "cannot create") }
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return write(descriptor, base + written, buffer.count - written)
-            }
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else {
-                let error = failure(.writeFailed, temporary, "cannot write")
-                _ = close(descriptor)
-                throw error
-            }
-            written += result
-        }
-        guard fsync(descriptor) == 0 else {
-            let error = failure(.writeFailed, temporary, "cannot sync")
+        if let step = bytes.withUnsafeBytes({ AuditFile.writeAndSync($0, to: descriptor) }) {
+            let error = failure(.writeFailed, temporary, step == .write ? "cannot write" : "cannot sync")
             _ = close(descriptor)
             throw error
         }

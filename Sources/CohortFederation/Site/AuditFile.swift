@@ -59,21 +59,27 @@ struct AuditFile: ~Copyable {
 
     /// Appends `bytes` at the end of the file and syncs them to disk.
     func append(_ bytes: [UInt8]) throws(AuditLogError) {
+        switch bytes.withUnsafeBytes({ Self.writeAndSync($0, to: descriptor) }) {
+        case .write?: throw AuditLogError(.writeFailed, path: path, "cannot write to the \(kind): \(Self.lastError())")
+        case .sync?: throw AuditLogError(.writeFailed, path: path, "cannot sync the \(kind): \(Self.lastError())")
+        case nil: break
+        }
+    }
+
+    /// The step of `writeAndSync` that failed (errno tells why).
+    enum FailedStep { case write, sync }
+
+    /// Writes all of `bytes` at the descriptor's position (retrying short writes and EINTR),
+    /// then fsyncs; nil on success, else the step that failed, with errno still set.
+    static func writeAndSync(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> FailedStep? {
         var written = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return write(descriptor, base + written, buffer.count - written)
-            }
+            let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
             if result < 0 && errno == EINTR { continue }
-            guard result > 0 else {
-                throw AuditLogError(.writeFailed, path: path, "cannot write to the \(kind): \(Self.lastError())")
-            }
+            guard result > 0 else { return .write }
             written += result
         }
-        guard fsync(descriptor) == 0 else {
-            throw AuditLogError(.writeFailed, path: path, "cannot sync the \(kind): \(Self.lastError())")
-        }
+        return fsync(descriptor) == 0 ? nil : .sync
     }
 
     /// Cuts the file to its first `size` bytes and syncs it (dropping a torn last line).
