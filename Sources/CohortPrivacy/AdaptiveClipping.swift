@@ -85,8 +85,24 @@ public struct AdaptiveClipping: Sendable, Hashable, Codable {
     public mutating func update(unclippedCount: Int, expectedCount: Double, standardNormal: Double) -> Double {
         let fraction = noisedUnclippedFraction(
             unclippedCount: unclippedCount, expectedCount: expectedCount, standardNormal: standardNormal)
-        clipNorm *= exp(-learningRate * (fraction - targetQuantile))
+        update(noisedUnclippedFraction: fraction)
         return fraction
+    }
+
+    /// Moves C by the geometric update C ← C·exp(−η_C(b̃ − γ)) for a b̃ noised elsewhere
+    /// (Andrew et al. 2021, Algorithm 1), e.g. summed from values each site noised itself.
+    public mutating func update(noisedUnclippedFraction fraction: Double) {
+        precondition(fraction.isFinite, "the noised unclipped fraction must be finite, got \(fraction)")
+        clipNorm *= exp(-learningRate * (fraction - targetQuantile))
+    }
+
+    /// The noise multiplier z of the pair (update sum noised with z_Δ, centred count noised
+    /// with σ_b) taken as one Gaussian mechanism: z = (z_Δ⁻² + (2σ_b)⁻²)^(−1/2) (Andrew et
+    /// al. 2021, Section 3; the inverse of `deltaNoiseMultiplier(total:countNoiseStandardDeviation:)`).
+    /// σ_b = 0 means no count is released, and z = z_Δ.
+    public static func totalNoiseMultiplier(delta zDelta: Double, countNoiseStandardDeviation sigmaB: Double) -> Double {
+        guard sigmaB > 0 else { return zDelta }
+        return 1 / (1 / (zDelta * zDelta) + 1 / (4 * sigmaB * sigmaB)).squareRoot()
     }
 
     /// The noise multiplier z_Δ for the update sum such that, together with the count's

@@ -94,6 +94,7 @@ extension RoundRecord {
             text += "  \(entry.metric.label) " + (entry.value.map { String(format: "%.4f", $0) } ?? "undefined")
         }
         if let epsilon = record.epsilon["run"] ?? record.epsilon.values.max() { text += String(format: "  ε %.3f", epsilon) }
+        if let bound = record.clipNorm { text += String(format: "  C %.4g", bound) }
         if !record.dropped.isEmpty { text += "  dropped \(record.dropped.keys.sorted().joined(separator: ","))" }
         return text
     }

@@ -61,6 +61,37 @@ struct FederationTests {
                 "\(runs.standardOutput) \(runs.standardError)")
     }
 
+    @Test("site-unit DP with adaptive clipping over gRPC: the model and every round's clip bound equal `cohort simulate`'s")
+    func adaptiveClippingMatchesSimulation() async throws {
+        let federation = try await TestFederation.make()
+        try await federation.startOrchestrator()
+        try await federation.startSites()
+        let plan = try federation.writePlan(rounds: 4, replacing: [
+            "unit: record": "unit: site", "noise_multiplier: 2.0": "noise_multiplier: 3.0",
+            "  delta_clip: 10\n": "  adaptive_clipping: {target_quantile: 0.5, learning_rate: 0.3}\n",
+        ])
+        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
+        try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
+        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
+                                                    setting: federation.environment)
+        try #require(simulated.status == 0, "stderr: \(simulated.standardError)")
+        let real = try Self.weights(federation.url("runs/real/model.safetensors"))
+        let local = try Self.weights(federation.url("runs/simulated/model.safetensors"))
+        try #require(real.count == local.count && !real.isEmpty)
+        #expect(zip(real, local).map { abs($0 - $1) }.max() ?? .infinity <= 1e-5)
+        let realBounds = try Self.rounds(federation.url("runs/real/metrics.jsonl")).map { $0["clip_norm"] as? Double }
+        let localBounds = try Self.rounds(federation.url("runs/simulated/metrics.jsonl")).map { $0["clip_norm"] as? Double }
+        #expect(realBounds.count == 4 && realBounds.allSatisfy { $0 != nil } && realBounds.first == 1.0, "\(realBounds)")
+        for (a, b) in zip(realBounds, localBounds) {
+            #expect(abs((a ?? 0) - (b ?? .infinity)) <= 1e-9 * max(1, abs(a ?? 0)), "real \(realBounds), simulated \(localBounds)")
+        }
+        // Each site charged its own ledger one Gaussian step per round at the pair's z = 3.
+        for site in federation.siteNames {
+            let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
+            #expect(Self.rounds(of: charges) == (1...4).map { "round-\($0)" }, "\(site): \(charges)")
+        }
+    }
+
     /// The rounds of one run's charge ids (`run-0001-TOKEN/round-3` → `round-3`); empty when
     /// the charges name more than one run.
     static func rounds(of charges: [String]) -> [String] {

@@ -161,6 +161,21 @@ struct RoundEngineResumeTests {
         try await scenario.expectResumeIsExact(crashAfter: 3, resumeAfter: 3)
     }
 
+    @Test("site-unit DP with adaptive clipping: the resumed run's clip bounds, weights and ledger equal the uninterrupted run's")
+    func adaptiveClipping() async throws {
+        let clipping = try AdaptiveClipping(initialClipNorm: 2, targetQuantile: 0.5, learningRate: 0.3,
+                                            countNoiseStandardDeviation: 0.8)
+        var configuration = try Self.configuration(
+            runID: "resume-adaptive", rounds: 6,
+            privacy: TaskPrivacy(unit: .site, deltaClipNorm: 2, noiseMultiplier: 0.9, noiseSeed: 4, delta: 1e-5,
+                                 unclippedCountNoise: 0.8))
+        configuration.adaptiveClipping = clipping
+        let scenario = ResumeScenario(configuration: configuration, makeStrategy: { try FedAvg() }, siteCount: 3)
+        try await scenario.expectResumeIsExact(crashAfter: 4, resumeAfter: 4)
+        let bounds = try await scenario.uninterrupted().history.map { try #require($0.clipNorm) }
+        #expect(Set(bounds).count == 6, "the bound moves every round: \(bounds)")
+    }
+
     @Test("a crash after the sites trained a round but before its checkpoint: the round is replayed, and charged once")
     func crashInsideARound() async throws {
         let privacy = TaskPrivacy(unit: .record, exampleClipNorm: 1, deltaClipNorm: 10, noiseMultiplier: 1.0, noiseSeed: 2, delta: 1e-5)

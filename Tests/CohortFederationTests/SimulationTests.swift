@@ -1,5 +1,6 @@
 import CohortData
 import CohortLearn
+import CohortPrivacy
 import Foundation
 import Testing
 @testable import CohortFederation
@@ -56,21 +57,20 @@ struct SimulationTests {
         }
     }
 
-    @Test("plan settings the engine does not implement yet are refused, not ignored")
-    func unsupportedSettingsRefused() throws {
-        let base = "name: u\nmodel: logistic-regression\nlabel: malignant\nrounds: 2\nsimulation: true\n"
-            + "data: \(EngineFixtures.csv("breast_cancer_wdbc").path)\npartition: {kind: iid, sites: 2}\n"
-        let cases = [
-            ("privacy: {unit: site, clip: 1, noise_multiplier: 1, adaptive_clipping: {target_quantile: 0.5}}\n", "privacy.adaptive_clipping"),
-        ]
-        for (extra, field) in cases {
-            let plan = try Plan.parse(yaml: base + extra, source: "u.yaml")
-            do {
-                _ = try Simulation(plan: plan, modelsDirectory: Self.models, runID: "u")
-                Issue.record("accepted \(extra)")
-            } catch {
-                #expect("\(error)".contains(field), "\(error)")
-            }
-        }
+    @Test("a site-unit plan with adaptive clipping runs: the bound moves from `clip` each round and ε is the plan's σ's")
+    func adaptiveClippingPlanRuns() async throws {
+        let yaml = "name: u\nmodel: logistic-regression\nlabel: malignant\nrounds: 8\nsimulation: true\n"
+            + "data: \(EngineFixtures.csv("breast_cancer_wdbc").path)\npartition: {kind: iid, sites: 4}\n"
+            + "privacy: {unit: site, clip: 5, noise_multiplier: 1, noise: seeded, adaptive_clipping: {target_quantile: 0.5}}\n"
+        let result = try await Self.run(try Plan.parse(yaml: yaml, source: "u.yaml"))
+        #expect(result.history.count == 8)
+        #expect(result.history.first?.clipNorm == 5)
+        let bounds = result.history.compactMap(\.clipNorm)
+        #expect(bounds.count == 8 && Set(bounds).count == 8, "\(bounds)")
+        #expect(result.history.allSatisfy { $0.unclippedFraction?.isFinite == true })
+        // Every site answers every round: q = 1, so ε is that of 8 plain Gaussian steps at σ = 1.
+        let expected = RDPAccountant().epsilon(of: try SubsampledGaussian.gaussian(noiseMultiplier: 1), steps: 8, delta: 1e-5)
+        let recorded = try #require(result.history.last?.epsilon["run"])
+        #expect(abs(recorded - expected.epsilon) / expected.epsilon < 1e-9)
     }
 }

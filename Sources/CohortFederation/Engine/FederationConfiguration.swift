@@ -1,6 +1,7 @@
 import Foundation
 import CohortData
 import CohortLearn
+import CohortPrivacy
 
 /// Everything the round engine needs to run, independent of how it was written down
 /// (a YAML plan maps onto it).
@@ -26,6 +27,10 @@ public struct FederationConfiguration: Sendable {
     public var deadlineSeconds: Double?
     /// How the local learning rate changes over the rounds.
     public var roundSchedule: RoundSchedule = .constant
+    /// Site unit: the clip bound's starting state when it adapts round by round (Andrew et al.
+    /// 2021); `privacy.deltaClipNorm` is then each round's current bound,
+    /// `privacy.noiseMultiplier` the deltas' z_Δ and `privacy.unclippedCountNoise` σ_b.
+    public var adaptiveClipping: AdaptiveClipping?
 
     public init(
         runID: String, definition: ModelDefinition, schema: Schema, rounds: Int, sampling: SiteSampling = .init(),

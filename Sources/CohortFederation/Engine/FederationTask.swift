@@ -1,5 +1,6 @@
 import CohortData
 import CohortLearn
+import CohortPrivacy
 
 /// What the orchestrator asks a site to do in one round, and what comes back.
 ///
@@ -86,10 +87,14 @@ public struct TaskPrivacy: Sendable, Equatable {
     public var delta: Double
     /// Record unit: the most ε a site may spend on this run; a task that would pass it is refused.
     public var siteBudgetEpsilon: Double?
+    /// Site unit with adaptive clipping: σ_b, the standard deviation of the noise each site
+    /// adds to its centred clipping bit bᵢ − ½ (`SiteUpdate.unclippedSignal`); nil when the
+    /// clip bound is fixed and no bit is released.
+    public var unclippedCountNoise: Double?
 
     public init(unit: Unit = .none, exampleClipNorm: Float = 1, deltaClipNorm: Float? = nil,
                 noiseMultiplier: Double = 0, noiseSeed: UInt64? = nil, delta: Double = 1e-5,
-                siteBudgetEpsilon: Double? = nil) {
+                siteBudgetEpsilon: Double? = nil, unclippedCountNoise: Double? = nil) {
         self.unit = unit
         self.exampleClipNorm = exampleClipNorm
         self.deltaClipNorm = deltaClipNorm
@@ -97,6 +102,15 @@ public struct TaskPrivacy: Sendable, Equatable {
         self.noiseSeed = noiseSeed
         self.delta = delta
         self.siteBudgetEpsilon = siteBudgetEpsilon
+        self.unclippedCountNoise = unclippedCountNoise
+    }
+
+    /// The noise multiplier a round is accounted at: σ itself, or with adaptive clipping the
+    /// z of the pair (delta noised with z_Δ = σ, bit noised with σ_b) as one Gaussian
+    /// mechanism, z = (z_Δ⁻² + (2σ_b)⁻²)^(−1/2) (Andrew et al. 2021, Section 3).
+    public var accountedNoiseMultiplier: Double {
+        guard let sigmaB = unclippedCountNoise else { return noiseMultiplier }
+        return AdaptiveClipping.totalNoiseMultiplier(delta: noiseMultiplier, countNoiseStandardDeviation: sigmaB)
     }
 }
 
@@ -110,13 +124,19 @@ public struct SiteUpdate: Sendable {
     public var trainingLoss: Double
     /// Record unit: the site's own ε after this round (its ledger), at the run's δ.
     public var siteEpsilon: Double?
+    /// Adaptive clipping: bᵢ − ½ + N(0, σ_b²), where bᵢ = 1 when the delta's norm was within
+    /// the round's clip bound (Andrew et al. 2021, Algorithm 1, with the centred count of
+    /// Section 3); noised at the site, so the orchestrator never sees a site's bit.
+    public var unclippedSignal: Double?
 
-    public init(delta: [Float], records: Int, steps: Int, trainingLoss: Double, siteEpsilon: Double? = nil) {
+    public init(delta: [Float], records: Int, steps: Int, trainingLoss: Double, siteEpsilon: Double? = nil,
+                unclippedSignal: Double? = nil) {
         self.delta = delta
         self.records = records
         self.steps = steps
         self.trainingLoss = trainingLoss
         self.siteEpsilon = siteEpsilon
+        self.unclippedSignal = unclippedSignal
     }
 }
 

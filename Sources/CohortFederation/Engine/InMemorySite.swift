@@ -171,11 +171,19 @@ public actor InMemorySite: SiteConnection {
         var delta = network.parameters.flattened()
         let start = task.global
         for i in delta.indices { delta[i] -= start[i] }
-        if let bound = privacy.deltaClipNorm { clip(&delta, toNorm: bound) }
+        var clipFactor: Float = 1
+        if let bound = privacy.deltaClipNorm { clipFactor = clip(&delta, toNorm: bound) }
         if privacy.unit == .site, let bound = privacy.deltaClipNorm, privacy.noiseMultiplier > 0 {
             var tensor = Tensor<Float>(delta)
             try noiseSource(privacy).addNoise(to: &tensor, standardDeviation: privacy.noiseMultiplier * Double(bound))
             delta = tensor.scalars
+        }
+        // Adaptive clipping (Andrew et al. 2021, Algorithm 1 with Section 3's centred count):
+        // the bit bᵢ = 1[‖Δᵢ‖ ≤ C] leaves only as bᵢ − ½ + N(0, σ_b²), noised here.
+        var unclippedSignal: Double?
+        if privacy.unit == .site, let sigmaB = privacy.unclippedCountNoise {
+            let bit = clipFactor == 1 ? 0.5 : -0.5
+            unclippedSignal = bit + sigmaB * (try noiseSource(privacy).standardNormals(count: 1)[0])
         }
         var siteEpsilon: Double?
         if let charge {
@@ -185,7 +193,8 @@ public actor InMemorySite: SiteConnection {
         let lossSum = result.history.reduce(0.0) { $0 + $1.trainingLoss * Double($1.examples) }
         let examples = result.history.reduce(0) { $0 + $1.examples }
         let update = SiteUpdate(delta: delta, records: data.rowCount, steps: result.steps,
-                                trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan, siteEpsilon: siteEpsilon)
+                                trainingLoss: examples > 0 ? lossSum / Double(examples) : .nan, siteEpsilon: siteEpsilon,
+                                unclippedSignal: unclippedSignal)
         sent = (sentTask, update)
         return update
     }

@@ -73,6 +73,7 @@ public struct RoundEngine: Sendable {
         var history = [RoundRecord]()
         var stoppedEarly: String?
         var siteEpsilons = [String: Double]()
+        var clipping = config.adaptiveClipping
         var firstRound = 1
         if let checkpoint {
             try checkpoint.validate(against: config, parameterCount: parameterCount)
@@ -86,6 +87,17 @@ public struct RoundEngine: Sendable {
             siteEpsilons = checkpoint.siteEpsilons
             history = checkpoint.history
             firstRound = checkpoint.round + 1
+            // The clip bound after the checkpoint's round, by the same updates from the same
+            // released fractions as the uninterrupted run made: bit for bit the same bound.
+            if clipping != nil {
+                for record in history {
+                    guard let fraction = record.unclippedFraction else {
+                        throw FederationError("checkpoint of run \(checkpoint.runID): round \(record.round) has no "
+                                              + "unclipped fraction, but the run adapts its clip bound")
+                    }
+                    clipping?.update(noisedUnclippedFraction: fraction)
+                }
+            }
         }
         for round in stride(from: firstRound, through: config.rounds, by: 1) {
             let start = BLASDiagnostics.now()
@@ -99,7 +111,7 @@ public struct RoundEngine: Sendable {
                 let charge = try PrivacyCharge(
                     id: "\(config.runID)/round-\(round)", label: "round \(round)",
                     samplingRate: Double(sampled.count) / Double(sites.count),
-                    noiseMultiplier: config.privacy.noiseMultiplier, steps: 1)
+                    noiseMultiplier: config.privacy.accountedNoiseMultiplier, steps: 1)
                 if let budget = config.runBudgetEpsilon,
                    runLedger.epsilon(afterCharging: charge, delta: config.privacy.delta).epsilon > budget {
                     stoppedEarly = String(format: "stopped before round %d: the run's budget ε = %g (δ = %g, per site) would be exceeded",
@@ -109,6 +121,9 @@ public struct RoundEngine: Sendable {
                 roundCharge = charge
             }
 
+            // Adaptive clipping: this round's bound is the one the last round's fraction set.
+            var roundPrivacy = config.privacy
+            if let clipping { roundPrivacy.deltaClipNorm = Float(clipping.clipNorm) }
             let task = TrainingTask(
                 runID: config.runID, round: round, definition: config.definition, loss: loss,
                 inputWidth: network.inputWidth, outputWidth: outputWidth, global: global, preprocessing: statistics,
@@ -116,11 +131,12 @@ public struct RoundEngine: Sendable {
                                  optimizer: config.local.optimizer,
                                  learningRate: config.local.learningRate * config.roundSchedule.factor(round: round, of: config.rounds),
                                  proximalMu: Float(strategy.proximalMu) > 0 ? Float(strategy.proximalMu) : config.local.proximalMu),
-                privacy: config.privacy, seed: config.seed &+ UInt64(round))
+                privacy: roundPrivacy, seed: config.seed &+ UInt64(round))
             var accumulator = strategy.makeAccumulator(parameterCount: parameterCount)
             var dropped = [String: String]()
             var answered = [String]()
             var losses = [(site: String, loss: Double, records: Int)]()
+            var unclippedSignals = [String: Double]()
             var budgetRefusal: String?
             // Each update joins the running sum as it arrives and is then let go: memory is one
             // model plus the sum, not one model per site (the robust strategies keep every
@@ -134,7 +150,7 @@ public struct RoundEngine: Sendable {
                         budgetRefusal = "\(siteError)"
                     }
                 case .success(let update):
-                    if let problem = Self.problem(with: update, parameterCount: parameterCount, privacy: config.privacy) {
+                    if let problem = Self.problem(with: update, parameterCount: parameterCount, privacy: roundPrivacy) {
                         dropped[site] = problem
                         return
                     }
@@ -147,6 +163,7 @@ public struct RoundEngine: Sendable {
                     answered.append(site)
                     if update.trainingLoss.isFinite { losses.append((site, update.trainingLoss, update.records)) }
                     if let epsilon = update.siteEpsilon { siteEpsilons[site] = epsilon }
+                    if let signal = update.unclippedSignal { unclippedSignals[site] = signal }
                 }
             }
             // The pooled loss in site order, so it does not depend on which site answered first.
@@ -173,6 +190,18 @@ public struct RoundEngine: Sendable {
                 macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
                 bytesSent: 4 * parameterCount * sampled.count, bytesReceived: 4 * parameterCount * answered.count)
             if config.privacy.unit == .site { record.epsilon["run"] = runLedger.epsilon(delta: config.privacy.delta).epsilon }
+            if var adapted = clipping {
+                // b̃ = (Σᵢ (bᵢ − ½ + ξᵢ)) / m + ½ over the answering sites, with m the sites
+                // sampled (Andrew et al. 2021, Algorithm 1 and Section 3's centred count; a
+                // dropped site counts as ½, i.e. not at all). Summed in site order, so the
+                // bound does not depend on who answered first.
+                let sum = answered.sorted().reduce(0.0) { $0 + (unclippedSignals[$1] ?? 0) }
+                let fraction = sum / Double(sampled.count) + 0.5
+                record.clipNorm = adapted.clipNorm
+                record.unclippedFraction = fraction
+                adapted.update(noisedUnclippedFraction: fraction)
+                clipping = adapted
+            }
             if config.privacy.unit == .record { record.epsilon = siteEpsilons }
             if round % max(config.evaluateEvery, 1) == 0 || round == config.rounds {
                 var evaluationTask = task
@@ -215,6 +244,12 @@ public struct RoundEngine: Sendable {
             return nil
         case .site:
             let epsilon = runLedger.epsilon(delta: privacy.delta).epsilon
+            if let clipping = configuration.adaptiveClipping, let sigmaB = privacy.unclippedCountNoise {
+                return String(format: "ε = %.3f, δ = %g, per site (DP-FedAvg with adaptive clipping from %g to the %g quantile: "
+                                  + "deltas noised with z = %g, clipping bits with σ_b = %g; together z = %g)",
+                              epsilon, privacy.delta, clipping.clipNorm, clipping.targetQuantile, privacy.noiseMultiplier,
+                              sigmaB, privacy.accountedNoiseMultiplier)
+            }
             return String(format: "ε = %.3f, δ = %g, per site (DP-FedAvg: deltas clipped to %g, noise σ = %g)",
                           epsilon, privacy.delta, Double(privacy.deltaClipNorm ?? 0), privacy.noiseMultiplier)
         case .record:
@@ -233,6 +268,13 @@ public struct RoundEngine: Sendable {
         }
         guard update.delta.allSatisfy(\.isFinite) else { return "update holds NaN or infinite values" }
         guard update.records >= 0 else { return "update claims \(update.records) records" }
+        if let sigmaB = privacy.unclippedCountNoise {
+            // bᵢ − ½ is ±½; noise of std σ_b passes 10σ_b with probability below 10⁻²².
+            guard let signal = update.unclippedSignal else { return "update lacks the clipping bit adaptive clipping asks for" }
+            guard signal.isFinite, abs(signal) <= 0.5 + 10 * sigmaB else {
+                return String(format: "update's clipping bit %.4g is not ±½ plus noise of std %.4g", signal, sigmaB)
+            }
+        }
         if let bound = privacy.deltaClipNorm {
             let norm = l2Norm(update.delta)
             // Noise of std σC per coordinate adds about σC·√d to the norm; allow 6σ of slack

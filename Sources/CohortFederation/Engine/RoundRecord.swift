@@ -39,12 +39,18 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     /// The requested metrics that have no value this round, by plan name, with the reason
     /// (`auroc`: "a binary metric; the task has 3 classes").
     public var undefinedMetrics: [String: String] = [:]
+    /// Adaptive clipping: the clip bound C this round's deltas were clipped to, and the
+    /// noised unclipped fraction b̃ it released, which sets the next round's bound.
+    public var clipNorm: Double?
+    public var unclippedFraction: Double?
 
     enum CodingKeys: String, CodingKey {
         case round, sampled, answered, dropped, trainingLoss, evaluationLoss, accuracy, auroc, macroF1
         case evaluationRecords, perSite, epsilon, seconds, bytesSent, bytesReceived
         case metrics
         case undefinedMetrics = "undefined_metrics"
+        case clipNorm = "clip_norm"
+        case unclippedFraction = "unclipped_fraction"
     }
 }
 
@@ -70,6 +76,8 @@ extension RoundRecord {
         bytesReceived = try container.decode(Int.self, forKey: .bytesReceived)
         metrics = try container.decodeIfPresent([String: Double].self, forKey: .metrics) ?? [:]
         undefinedMetrics = try container.decodeIfPresent([String: String].self, forKey: .undefinedMetrics) ?? [:]
+        clipNorm = try container.decodeIfPresent(Double.self, forKey: .clipNorm)
+        unclippedFraction = try container.decodeIfPresent(Double.self, forKey: .unclippedFraction)
     }
 }
 

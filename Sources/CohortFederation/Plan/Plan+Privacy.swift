@@ -16,6 +16,7 @@ extension Plan {
     ///   adaptive_clipping:        # optional, site unit only (Andrew et al. 2021)
     ///     target_quantile: 0.5
     ///     learning_rate: 0.2
+    ///     count_noise: 1.1        # σ_b per site; default: the run's σ
     ///   noise: secure             # secure | seeded (seeded only with simulation: true)
     ///   noise_preprocessing: false
     /// ```
@@ -61,22 +62,31 @@ extension Plan {
             public var targetQuantile: Double
             /// η_C > 0, the geometric step size; default 0.2 (the paper's).
             public var learningRate: Double
+            /// σ_b > σ/2: the std of the noise each site adds to its clipping bit; nil for the
+            /// run's σ. The round's σ is split between the deltas (z_Δ) and the bits, so a
+            /// larger σ_b leaves the deltas less noise but moves the bound more noisily. The
+            /// paper's σ_b = m/20 is for a count noised once centrally; here every site noises
+            /// its own bit, so the count's noise is σ_b·√m.
+            public var countNoise: Double?
 
-            public init(targetQuantile: Double = 0.5, learningRate: Double = 0.2) {
+            public init(targetQuantile: Double = 0.5, learningRate: Double = 0.2, countNoise: Double? = nil) {
                 self.targetQuantile = targetQuantile
                 self.learningRate = learningRate
+                self.countNoise = countNoise
             }
 
             enum CodingKeys: String, CodingKey, CaseIterable {
                 case targetQuantile = "target_quantile"
                 case learningRate = "learning_rate"
+                case countNoise = "count_noise"
             }
 
             public init(from decoder: any Decoder) throws {
                 let fields = try PlanFields(decoder, known: CodingKeys.allCases.map(\.rawValue))
                 self.init(
                     targetQuantile: try fields.optional("target_quantile") ?? 0.5,
-                    learningRate: try fields.optional("learning_rate") ?? 0.2)
+                    learningRate: try fields.optional("learning_rate") ?? 0.2,
+                    countNoise: try fields.optional("count_noise"))
             }
         }
 

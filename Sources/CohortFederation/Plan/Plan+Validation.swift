@@ -144,6 +144,7 @@ extension Plan {
                     "must be in [0, 1], got \(adaptive.targetQuantile)")
             }
             try Self.positive(adaptive.learningRate, field: "privacy.adaptive_clipping.learning_rate")
+            if let countNoise = adaptive.countNoise { try Self.positive(countNoise, field: "privacy.adaptive_clipping.count_noise") }
         }
         if privacy.noise == .seeded && !simulation {
             throw PlanError(

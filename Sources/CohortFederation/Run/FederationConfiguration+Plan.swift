@@ -1,5 +1,6 @@
 import CohortData
 import CohortLearn
+import CohortPrivacy
 import Foundation
 
 extension FederationConfiguration {
@@ -25,15 +26,13 @@ extension FederationConfiguration {
         }
 
         let p = plan.privacy
-        if p.adaptiveClipping != nil {
-            throw FederationError("field 'privacy.adaptive_clipping': not supported by the round engine yet")
-        }
         if p.noisePreprocessing {
             throw FederationError("field 'privacy.noise_preprocessing': not supported yet; the statistics are released outside ε and the run record says so")
         }
         let noiseSeed: UInt64? = p.noise == .seeded ? plan.seed : nil
         let sampling = SiteSampling(size: Simulation.size(plan.sampling.perRound), minimum: plan.sampling.minimum)
         var privacy = TaskPrivacy()
+        var adaptiveState: CohortPrivacy.AdaptiveClipping?
         switch p.unit {
         case .none:
             privacy = TaskPrivacy(unit: .none, deltaClipNorm: p.deltaClip.map(Float.init))
@@ -67,6 +66,19 @@ extension FederationConfiguration {
             let sigma = try Simulation.noiseMultiplier(p.calibration, samplingRate: Double(sampled) / Double(sites),
                                                        steps: plan.rounds, delta: p.delta, unit: "per site")
             privacy = TaskPrivacy(unit: .site, deltaClipNorm: Float(p.clip), noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta)
+            if let adaptive = p.adaptiveClipping {
+                // σ is the whole round's z; the deltas get z_Δ and the bits σ_b so that the
+                // pair spends exactly z (Andrew et al. 2021, Section 3).
+                let sigmaB = adaptive.countNoise ?? sigma
+                do {
+                    privacy.noiseMultiplier = try AdaptiveClipping.deltaNoiseMultiplier(total: sigma, countNoiseStandardDeviation: sigmaB)
+                    adaptiveState = try AdaptiveClipping(initialClipNorm: p.clip, targetQuantile: adaptive.targetQuantile,
+                                                         learningRate: adaptive.learningRate, countNoiseStandardDeviation: sigmaB)
+                } catch {
+                    throw FederationError("field 'privacy.adaptive_clipping.count_noise': \(error)")
+                }
+                privacy.unclippedCountNoise = sigmaB
+            }
         }
         self.init(
             runID: runID, definition: definition, schema: schema, rounds: plan.rounds, sampling: sampling,
@@ -74,5 +86,6 @@ extension FederationConfiguration {
             evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
             metrics: plan.evaluation.metrics, seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
         roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
+        adaptiveClipping = adaptiveState
     }
 }

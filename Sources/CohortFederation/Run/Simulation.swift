@@ -46,7 +46,7 @@ public struct Simulation: Sendable {
         strategy = try plan.strategy.makeStrategy()
         configuration = try FederationConfiguration(
             plan: plan, definition: definition, schema: schema, siteRows: tables.map(\.table.rowCount), runID: runID)
-        noiseMultiplier = configuration.privacy.noiseMultiplier
+        noiseMultiplier = configuration.privacy.accountedNoiseMultiplier
     }
 
     static func size(_ perRound: Plan.Sampling.PerRound) -> SiteSampling.Size {

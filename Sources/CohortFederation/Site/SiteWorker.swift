@@ -138,9 +138,12 @@ public actor SiteWorker {
             // amplification of q = sites per round / sites does not hold against it, and that
             // q is the orchestrator's claim, which the site cannot check. The run's own ledger
             // (at the orchestrator) still reports the amplified ε for observers of the model.
+            // With adaptive clipping the noised clipping bit goes too: the pair is charged
+            // as one Gaussian mechanism of z = (z_Δ⁻² + (2σ_b)⁻²)^(−1/2) (Andrew et al. 2021,
+            // Section 3), computed here from the noise this site itself applies.
             try await record(PrivacyCharge(
                 id: chargeID, label: "round \(task.round) (site unit)", samplingRate: 1,
-                noiseMultiplier: task.privacy.noiseMultiplier, steps: 1), taskID: taskID)
+                noiseMultiplier: task.privacy.accountedNoiseMultiplier, steps: 1), taskID: taskID)
         case .none:
             break
         }
@@ -223,7 +226,7 @@ public actor SiteWorker {
                 privacy = .record(noiseMultiplier: context.privacy.noiseMultiplier, batchSize: context.local.batchSize, steps: steps)
             case .site:
                 // Projected as it is charged: q = 1 for every round (see `train`).
-                privacy = .site(noiseMultiplier: context.privacy.noiseMultiplier, samplingRate: 1, rounds: context.rounds)
+                privacy = .site(noiseMultiplier: context.privacy.accountedNoiseMultiplier, samplingRate: 1, rounds: context.rounds)
             }
             let request = TaskRequest(
                 runID: context.runID, planHash: context.planHash, planName: planName, model: model, strategy: strategy,

@@ -201,6 +201,7 @@ public struct SiteAgent: Sendable {
             $0.steps = UInt64(update.steps)
             $0.trainingLoss = update.trainingLoss
             if let epsilon = update.siteEpsilon { $0.siteEpsilon = epsilon }
+            if let signal = update.unclippedSignal { $0.unclippedSignal = signal }
             $0.manifest = manifest
             $0.manifest.payloadBytes = UInt64(payloadBytes)
             $0.manifest.sha256 = sha256

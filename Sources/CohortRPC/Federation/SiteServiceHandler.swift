@@ -96,7 +96,8 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
         if reason == nil, let values = payload.finished() {
             let made = SiteUpdate(
                 delta: values, records: Int(clamping: header.records), steps: Int(clamping: header.steps),
-                trainingLoss: header.trainingLoss, siteEpsilon: header.hasSiteEpsilon ? header.siteEpsilon : nil)
+                trainingLoss: header.trainingLoss, siteEpsilon: header.hasSiteEpsilon ? header.siteEpsilon : nil,
+                unclippedSignal: header.hasUnclippedSignal ? header.unclippedSignal : nil)
             finalReason = RoundEngine.problem(with: made, parameterCount: expectation.parameterCount, privacy: expectation.privacy)
             update = made
         }

@@ -20,6 +20,7 @@ extension Cohort_V1_TaskPrivacy {
         delta = privacy.delta
         if let budget = privacy.siteBudgetEpsilon { siteBudgetEpsilon = budget }
         if let seed = privacy.noiseSeed { noiseSeed = seed }
+        if let sigmaB = privacy.unclippedCountNoise { unclippedCountNoise = sigmaB }
         self.siteSamplingRate = siteSamplingRate
     }
 
@@ -39,13 +40,17 @@ extension Cohort_V1_TaskPrivacy {
         if hasDeltaClipNorm, !(deltaClipNorm.isFinite && deltaClipNorm > 0) {
             throw WireError("privacy.delta_clip_norm: \(deltaClipNorm)")
         }
+        if hasUnclippedCountNoise, !(decodedUnit == .site && unclippedCountNoise.isFinite && unclippedCountNoise > 0) {
+            throw WireError("privacy.unclipped_count_noise: \(unclippedCountNoise) (a finite σ_b > 0, site unit only)")
+        }
         if decodedUnit == .site, !(siteSamplingRate > 0 && siteSamplingRate <= 1) {
             throw WireError("privacy.site_sampling_rate must be in (0, 1], got \(siteSamplingRate)")
         }
         return TaskPrivacy(
             unit: decodedUnit, exampleClipNorm: exampleClipNorm, deltaClipNorm: hasDeltaClipNorm ? deltaClipNorm : nil,
             noiseMultiplier: noiseMultiplier, noiseSeed: hasNoiseSeed ? noiseSeed : nil, delta: delta,
-            siteBudgetEpsilon: hasSiteBudgetEpsilon ? siteBudgetEpsilon : nil)
+            siteBudgetEpsilon: hasSiteBudgetEpsilon ? siteBudgetEpsilon : nil,
+            unclippedCountNoise: hasUnclippedCountNoise ? unclippedCountNoise : nil)
     }
 }
 

@@ -527,6 +527,19 @@ public nonisolated struct Cohort_V1_TaskPrivacy: Sendable {
   /// Clears the value of `noiseSeed`. Subsequent reads from it will return its default value.
   public mutating func clearNoiseSeed() {self._noiseSeed = nil}
 
+  /// Site unit with adaptive clipping (Andrew et al. 2021): sigma_b, the standard deviation
+  /// of the noise the site adds to its centred clipping bit (UpdateHeader.unclipped_signal).
+  /// delta_clip_norm is then this round's bound and noise_multiplier the deltas' z_Delta; the
+  /// round is accounted at z = (z_Delta^-2 + (2 sigma_b)^-2)^-1/2. Unset: the bound is fixed.
+  public var unclippedCountNoise: Double {
+    get {_unclippedCountNoise ?? 0}
+    set {_unclippedCountNoise = newValue}
+  }
+  /// Returns true if `unclippedCountNoise` has been explicitly set.
+  public var hasUnclippedCountNoise: Bool {self._unclippedCountNoise != nil}
+  /// Clears the value of `unclippedCountNoise`. Subsequent reads from it will return its default value.
+  public mutating func clearUnclippedCountNoise() {self._unclippedCountNoise = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -534,6 +547,7 @@ public nonisolated struct Cohort_V1_TaskPrivacy: Sendable {
   fileprivate var _deltaClipNorm: Float? = nil
   fileprivate var _siteBudgetEpsilon: Double? = nil
   fileprivate var _noiseSeed: UInt64? = nil
+  fileprivate var _unclippedCountNoise: Double? = nil
 }
 
 /// The global model a task starts from.
@@ -835,6 +849,17 @@ public nonisolated struct Cohort_V1_UpdateHeader: Sendable {
   /// Clears the value of `siteEpsilon`. Subsequent reads from it will return its default value.
   public mutating func clearSiteEpsilon() {self._siteEpsilon = nil}
 
+  /// Adaptive clipping: b - 1/2 + N(0, sigma_b^2), where b = 1 when the delta's norm was within
+  /// the task's delta_clip_norm; required when the task set unclipped_count_noise.
+  public var unclippedSignal: Double {
+    get {_unclippedSignal ?? 0}
+    set {_unclippedSignal = newValue}
+  }
+  /// Returns true if `unclippedSignal` has been explicitly set.
+  public var hasUnclippedSignal: Bool {self._unclippedSignal != nil}
+  /// Clears the value of `unclippedSignal`. Subsequent reads from it will return its default value.
+  public mutating func clearUnclippedSignal() {self._unclippedSignal = nil}
+
   /// The layout of the delta; must equal the global model's.
   public var manifest: Cohort_V1_ModelManifest {
     get {_manifest ?? Cohort_V1_ModelManifest()}
@@ -850,6 +875,7 @@ public nonisolated struct Cohort_V1_UpdateHeader: Sendable {
   public init() {}
 
   fileprivate var _siteEpsilon: Double? = nil
+  fileprivate var _unclippedSignal: Double? = nil
   fileprivate var _manifest: Cohort_V1_ModelManifest? = nil
 }
 
@@ -1933,7 +1959,7 @@ nonisolated extension Cohort_V1_LocalWork: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TaskPrivacy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}example_clip_norm\0\u{3}delta_clip_norm\0\u{3}noise_multiplier\0\u{1}delta\0\u{3}site_budget_epsilon\0\u{3}noise_seed\0\u{3}site_sampling_rate\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}unit\0\u{3}example_clip_norm\0\u{3}delta_clip_norm\0\u{3}noise_multiplier\0\u{1}delta\0\u{3}site_budget_epsilon\0\u{3}noise_seed\0\u{3}site_sampling_rate\0\u{3}unclipped_count_noise\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1949,6 +1975,7 @@ nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobu
       case 6: try { try decoder.decodeSingularDoubleField(value: &self._siteBudgetEpsilon) }()
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self._noiseSeed) }()
       case 8: try { try decoder.decodeSingularDoubleField(value: &self.siteSamplingRate) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self._unclippedCountNoise) }()
       default: break
       }
     }
@@ -1983,6 +2010,9 @@ nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobu
     if self.siteSamplingRate.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.siteSamplingRate, fieldNumber: 8)
     }
+    try { if let v = self._unclippedCountNoise {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1995,6 +2025,7 @@ nonisolated extension Cohort_V1_TaskPrivacy: SwiftProtobuf.Message, SwiftProtobu
     if lhs.delta != rhs.delta {return false}
     if lhs._siteBudgetEpsilon != rhs._siteBudgetEpsilon {return false}
     if lhs._noiseSeed != rhs._noiseSeed {return false}
+    if lhs._unclippedCountNoise != rhs._unclippedCountNoise {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2466,7 +2497,7 @@ nonisolated extension Cohort_V1_UpdateChunk: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateHeader"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{1}steps\0\u{3}training_loss\0\u{3}site_epsilon\0\u{1}manifest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{1}steps\0\u{3}training_loss\0\u{3}site_epsilon\0\u{1}manifest\0\u{3}unclipped_signal\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2482,6 +2513,7 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
       case 6: try { try decoder.decodeSingularDoubleField(value: &self.trainingLoss) }()
       case 7: try { try decoder.decodeSingularDoubleField(value: &self._siteEpsilon) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._manifest) }()
+      case 9: try { try decoder.decodeSingularDoubleField(value: &self._unclippedSignal) }()
       default: break
       }
     }
@@ -2516,6 +2548,9 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._manifest {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
+    try { if let v = self._unclippedSignal {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2527,6 +2562,7 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
     if lhs.steps != rhs.steps {return false}
     if lhs.trainingLoss != rhs.trainingLoss {return false}
     if lhs._siteEpsilon != rhs._siteEpsilon {return false}
+    if lhs._unclippedSignal != rhs._unclippedSignal {return false}
     if lhs._manifest != rhs._manifest {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
