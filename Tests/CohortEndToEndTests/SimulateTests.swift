@@ -17,6 +17,10 @@ struct SimulateTests {
             let summary = try TrainEvaluateTests.json(String(last))
             #expect(summary["rounds"] as? Int == 30)
             #expect((TrainEvaluateTests.number(summary, "metrics", "auroc") ?? 0) > 0.97)
+            // Every metric the plan asks for (the default list) is in the summary too.
+            let logLoss = try #require(TrainEvaluateTests.number(summary, "metrics", "log_loss"))
+            #expect(logLoss > 0 && logLoss < 0.3)
+            #expect(summary["undefinedMetrics"] == nil)
             #expect(summary["run_dir"] as? String == directory.path)
             #expect(summary["epsilon"] == nil || summary["epsilon"] is NSNull)
             #expect(output.standardError.contains("round 30/30"))

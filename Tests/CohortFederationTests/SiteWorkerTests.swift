@@ -127,4 +127,21 @@ struct SiteWorkerTests {
         let audit = try String(contentsOf: fixture.folder.appendingPathComponent("audit.jsonl"), encoding: .utf8)
         #expect(audit.contains("\"claimed_sampling_rate\":0.1"))
     }
+
+    @Test("site unit with adaptive clipping: the site sends its noised bit and charges the pair's z, computed from its own noise")
+    func adaptiveClippingChargesThePair() async throws {
+        let fixture = try Fixture(units: "[site]")
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        var context = try fixture.context(rounds: 3, sigma: 1.2)
+        // z_Δ = 1.5 and σ_b = 1 make z = (1.5⁻² + 2⁻²)^(−½) = 1.2.
+        context.privacy = TaskPrivacy(unit: .site, deltaClipNorm: 1, noiseMultiplier: 1.5, noiseSeed: 3, delta: 1e-5,
+                                      unclippedCountNoise: 1)
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        let statistics = try PreprocessingStatistics(
+            schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
+        let update = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+        #expect(update.unclippedSignal?.isFinite == true)
+        let charges = await worker.ledger.charges
+        #expect(charges.count == 1 && abs(charges[0].mechanism.noiseMultiplier - 1.2) < 1e-12)
+    }
 }

@@ -44,13 +44,40 @@ public struct RunFolder: Sendable {
 
 /// The summary `cohort simulate --json` prints as its last line and writes to `summary.json`.
 public struct RunSummary: Sendable, Codable, Equatable {
+    /// The pooled holdout metrics of the last evaluated round, by plan name (`auroc`,
+    /// `accuracy`, `log_loss`, `auprc`, …): every metric the plan asked for that has a value,
+    /// and AUROC and accuracy whenever they have one. JSON: one object of name → value.
     public struct Metrics: Sendable, Codable, Equatable {
-        public var auroc: Double?
-        public var accuracy: Double?
+        public var values: [String: Double]
+
+        public var auroc: Double? { values["auroc"] }
+        public var accuracy: Double? { values["accuracy"] }
+
+        public init(values: [String: Double]) { self.values = values }
+
+        /// The metrics of `record` (empty for nil).
+        init(_ record: RoundRecord?) {
+            var values = record?.metrics ?? [:]
+            if let auroc = record?.auroc { values["auroc"] = auroc }
+            if let accuracy = record?.accuracy { values["accuracy"] = accuracy }
+            self.values = values
+        }
+
+        public init(from decoder: any Decoder) throws {
+            values = try decoder.singleValueContainer().decode([String: Double].self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(values)
+        }
     }
 
     public var rounds: Int
     public var metrics: Metrics
+    /// The plan's requested metrics without a value after the last evaluated round, with the
+    /// reason (`auroc`: "a binary metric; the task has 3 classes"); nil when there are none.
+    public var undefinedMetrics: [String: String]?
     /// The run's ε (site unit) or the largest site ε (record unit); nil without DP.
     public var epsilon: Double?
     public var delta: Double?
@@ -64,8 +91,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     public init(result: RoundEngine.Result, configuration: FederationConfiguration, runDirectory: String) {
         rounds = result.history.count
-        let last = result.history.last { $0.accuracy != nil }
-        metrics = Metrics(auroc: last?.auroc, accuracy: last?.accuracy)
+        let last = result.history.last { $0.evaluationRecords != nil }
+        metrics = Metrics(last)
+        undefinedMetrics = (last?.undefinedMetrics).flatMap { $0.isEmpty ? nil : $0 }
         let epsilons = result.history.last?.epsilon ?? [:]
         epsilon = configuration.privacy.unit == .none ? nil : (epsilons["run"] ?? epsilons.values.max())
         delta = configuration.privacy.unit == .none ? nil : configuration.privacy.delta
