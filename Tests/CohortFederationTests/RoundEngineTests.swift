@@ -255,6 +255,17 @@ struct RoundEngineTests {
         let perSite = try #require(last.perSite)
         let weighted = perSite.values.reduce(0.0) { $0 + $1.accuracy * Double($1.records) } / Double(perSite.values.reduce(0) { $0 + $1.records })
         #expect(abs(weighted - accuracy) < 1e-12)
+        // Each site also has the plan's metrics on its own holdout, the undefined ones left out.
+        for (site, metrics) in perSite {
+            let values = try #require(metrics.metrics, "\(site)")
+            #expect(values["accuracy"] == metrics.accuracy, "\(site)")
+            #expect((values["log_loss"] ?? 0) > 0, "\(site)")
+            #expect(values["auroc"] == nil, "\(site): AUROC is binary")
+        }
+        // The pooled log-loss is the record-weighted mean of the sites' log-losses.
+        let pooledLoss = perSite.values.reduce(0.0) { $0 + ($1.metrics?["log_loss"] ?? 0) * Double($1.records) }
+            / Double(perSite.values.reduce(0) { $0 + $1.records })
+        #expect(abs(pooledLoss - (last.metrics["log_loss"] ?? 0)) < 1e-9)
     }
 
     @Test("local work in steps runs exactly that many steps per site and round, whatever the site's size")

@@ -346,9 +346,16 @@ public struct RoundEngine: Sendable {
             guard case .success(let evaluation) = outcome.result else { continue }
             pooled.add(evaluation)
             if evaluation.records >= configuration.minimumEvaluationRecords {
+                // The same metrics as the pooled ones, from this site's summaries alone.
+                var alone = PooledEvaluation(classCount: pooled.classCount)
+                alone.add(evaluation)
+                var metrics = [String: Double]()
+                for metric in configuration.metrics {
+                    if case .success(let value) = alone.value(of: metric) { metrics[metric.rawValue] = value }
+                }
                 perSite[outcome.site] = .init(
                     records: evaluation.records, accuracy: Double(evaluation.correct) / Double(max(evaluation.records, 1)),
-                    auroc: evaluation.histogram?.auroc().doubleValue)
+                    auroc: evaluation.histogram?.auroc().doubleValue, metrics: metrics)
             }
         }
         pooled.record(configuration.metrics, into: &record)

@@ -8,6 +8,9 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         public var records: Int
         public var accuracy: Double
         public var auroc: Double?
+        /// The plan's requested metrics on this site's holdout alone, those with a value, by
+        /// plan name (nil in records written before they were kept).
+        public var metrics: [String: Double]?
     }
 
     public var round: Int

@@ -33,9 +33,19 @@ enum RunReport {
             body += "</table>\n<p>Threshold metrics at 0.5; AUROC, AUPRC, Brier and ECE from the sites' merged score histograms.</p>\n"
         }
         if let last = history.last(where: { $0.perSite != nil }), let perSite = last.perSite {
-            body += "<h2>Per-site holdout metrics, round \(last.round)</h2>\n<table><tr><th>site</th><th>records</th><th>accuracy</th><th>AUROC</th></tr>\n"
+            // The requested metrics as columns (accuracy and AUROC for records without them).
+            let requested = last.requestedMetrics.map(\.metric)
+            let columns: [(name: String, label: String)] = requested.isEmpty
+                ? [("accuracy", "accuracy"), ("auroc", "AUROC")] : requested.map { ($0.rawValue, $0.label) }
+            body += "<h2>Per-site holdout metrics, round \(last.round)</h2>\n<table><tr><th>site</th><th>records</th>"
+                + columns.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
             for (site, metrics) in perSite.sorted(by: { $0.key < $1.key }) {
-                body += "<tr><td>\(escape(site))</td><td>\(metrics.records)</td><td>\(String(format: "%.4f", metrics.accuracy))</td><td>\(metrics.auroc.map { String(format: "%.4f", $0) } ?? "undefined")</td></tr>\n"
+                let values = columns.map { column -> String in
+                    let value = metrics.metrics?[column.name]
+                        ?? (column.name == "accuracy" ? metrics.accuracy : column.name == "auroc" ? metrics.auroc : nil)
+                    return "<td>" + (value.map { String(format: "%.4f", $0) } ?? "undefined") + "</td>"
+                }
+                body += "<tr><td>\(escape(site))</td><td>\(metrics.records)</td>" + values.joined() + "</tr>\n"
             }
             body += "</table>\n<p>Sites with fewer holdout records than the plan's minimum are not listed.</p>\n"
         }
