@@ -115,6 +115,17 @@ struct RoundEngineAdaptiveClippingTests {
         #expect(abs(recorded - expected) / expected < 1e-9)
         #expect(engine.runLedger.charges.count == 6)
         #expect(result.model.provenance.privacy?.contains("adaptive clipping") == true)
+        // Against the orchestrator (q = 1): the site that answered most rounds, one plain
+        // Gaussian step at z per round it answered.
+        var answered = [String: Int]()
+        for record in result.history { for site in record.answered { answered[site, default: 0] += 1 } }
+        let mostRounds = try #require(answered.values.max())
+        let direct = RDPAccountant().epsilon(of: try SubsampledGaussian.gaussian(noiseMultiplier: z), steps: mostRounds,
+                                             delta: 1e-5).epsilon
+        let summary = RunSummary(result: result, configuration: engine.configuration, runDirectory: "/tmp/x")
+        #expect(abs((summary.epsilonAgainstOrchestrator ?? 0) - direct) / direct < 1e-9)
+        #expect(direct > recorded, "sampling amplification holds only against observers who do not know the sample")
+        #expect(result.model.provenance.privacy?.contains(String(format: "against the orchestrator, which knows whom it sampled: ε ≤ %.3f", direct)) == true)
     }
 
     @Test("a site that leaves out its clipping bit, or sends one that is not ±½ plus noise, is dropped with the reason")

@@ -222,7 +222,7 @@ public struct RoundEngine: Sendable {
                         featureNames: statistics.encodedFeatureNames),
             schema: config.schema, preprocessing: statistics,
             provenance: .init(createdBy: "cohort federation \(config.runID)", trainingData: sites.map(\.name).joined(separator: ", "),
-                              epochs: history.count, privacy: privacyStatement(siteEpsilons: siteEpsilons),
+                              epochs: history.count, privacy: privacyStatement(siteEpsilons: siteEpsilons, history: history),
                               notes: ["strategy": strategy.name, "rounds": "\(history.count)"]))
         return Result(model: model, history: history, stoppedEarly: stoppedEarly)
     }
@@ -237,27 +237,43 @@ public struct RoundEngine: Sendable {
     }
 
     /// One line saying what ε covers for this run.
-    func privacyStatement(siteEpsilons: [String: Double]) -> String? {
+    func privacyStatement(siteEpsilons: [String: Double], history: [RoundRecord]) -> String? {
         let privacy = configuration.privacy
         switch privacy.unit {
         case .none:
             return nil
         case .site:
             let epsilon = runLedger.epsilon(delta: privacy.delta).epsilon
+            let direct = Self.siteEpsilonWithoutSampling(history: history, privacy: privacy).map {
+                String(format: "; against the orchestrator, which knows whom it sampled: ε ≤ %.3f per site (q = 1)", $0)
+            } ?? ""
             if let clipping = configuration.adaptiveClipping, let sigmaB = privacy.unclippedCountNoise {
                 return String(format: "ε = %.3f, δ = %g, per site (DP-FedAvg with adaptive clipping from %g to the %g quantile: "
                                   + "deltas noised with z = %g, clipping bits with σ_b = %g; together z = %g)",
                               epsilon, privacy.delta, clipping.clipNorm, clipping.targetQuantile, privacy.noiseMultiplier,
-                              sigmaB, privacy.accountedNoiseMultiplier)
+                              sigmaB, privacy.accountedNoiseMultiplier) + direct
             }
             return String(format: "ε = %.3f, δ = %g, per site (DP-FedAvg: deltas clipped to %g, noise σ = %g)",
-                          epsilon, privacy.delta, Double(privacy.deltaClipNorm ?? 0), privacy.noiseMultiplier)
+                          epsilon, privacy.delta, Double(privacy.deltaClipNorm ?? 0), privacy.noiseMultiplier) + direct
         case .record:
             let worst = siteEpsilons.values.max() ?? 0
             return String(format: "ε ≤ %.3f, δ = %g, per patient record at each site (DP-SGD, σ = %g, C = %g); per site: %@",
                           worst, privacy.delta, privacy.noiseMultiplier, Double(privacy.exampleClipNorm),
                           siteEpsilons.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
         }
+    }
+
+    /// Site unit: the largest ε any one site spent against an observer who knows which sites
+    /// were sampled (the orchestrator): one plain Gaussian step (q = 1) at the accounted σ per
+    /// round the site answered, composed by the RDP accountant. This is what each site of a
+    /// real federation charges its own ledger. Nil when no site answered.
+    static func siteEpsilonWithoutSampling(history: [RoundRecord], privacy: TaskPrivacy) -> Double? {
+        var answered = [String: Int]()
+        for record in history { for site in record.answered { answered[site, default: 0] += 1 } }
+        guard let rounds = answered.values.max(), rounds > 0,
+              let gaussian = try? SubsampledGaussian.gaussian(noiseMultiplier: privacy.accountedNoiseMultiplier)
+        else { return nil }
+        return RDPAccountant().epsilon(of: gaussian, steps: rounds, delta: privacy.delta).epsilon
     }
 
     /// Why an update cannot be used, or nil: wrong size, non-finite values, or a norm

@@ -81,6 +81,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The run's ε (site unit) or the largest site ε (record unit); nil without DP.
     public var epsilon: Double?
     public var delta: Double?
+    /// Site unit: the largest ε of one site against the orchestrator, which knows whom it
+    /// sampled (q = 1 for each round the site answered); nil for other units.
+    public var epsilonAgainstOrchestrator: Double?
     /// What ε covers, in one line.
     public var privacy: String?
     /// What was released outside ε.
@@ -97,6 +100,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let epsilons = result.history.last?.epsilon ?? [:]
         epsilon = configuration.privacy.unit == .none ? nil : (epsilons["run"] ?? epsilons.values.max())
         delta = configuration.privacy.unit == .none ? nil : configuration.privacy.delta
+        epsilonAgainstOrchestrator = configuration.privacy.unit == .site
+            ? RoundEngine.siteEpsilonWithoutSampling(history: result.history, privacy: configuration.privacy) : nil
         privacy = result.model.provenance.privacy
         releasedOutsideEpsilon = configuration.privacy.unit == .none ? [] : [
             "preprocessing statistics (per-feature counts, means, variances, category levels) pooled before round 1",
