@@ -28,18 +28,9 @@ struct FederationTests {
         try await federation.startSites()
         let plan = try federation.writePlan(rounds: 4)
 
-        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
-        try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
+        let (run, largest) = try await Self.runAndSimulate(plan, in: federation)
         #expect(run.standardOutput.contains("4 rounds completed"))
         #expect(run.standardError.contains("round 4/4  sites 3/3"))
-        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
-                                              setting: federation.environment)
-        try #require(simulated.status == 0, "stderr: \(simulated.standardError)")
-
-        let real = try Self.weights(federation.url("runs/real/model.safetensors"))
-        let local = try Self.weights(federation.url("runs/simulated/model.safetensors"))
-        try #require(real.count == local.count && !real.isEmpty)
-        let largest = zip(real, local).map { abs($0 - $1) }.max() ?? .infinity
         #expect(largest <= 1e-5, "largest weight difference \(largest)")
         // The same run folder as simulate: one metrics line per round, a report, a summary.
         let metrics = try String(contentsOf: federation.url("runs/real/metrics.jsonl"), encoding: .utf8)
@@ -70,15 +61,8 @@ struct FederationTests {
             "unit: record": "unit: site", "noise_multiplier: 2.0": "noise_multiplier: 3.0",
             "  delta_clip: 10\n": "  adaptive_clipping: {target_quantile: 0.5, learning_rate: 0.3}\n",
         ])
-        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
-        try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
-        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
-                                                    setting: federation.environment)
-        try #require(simulated.status == 0, "stderr: \(simulated.standardError)")
-        let real = try Self.weights(federation.url("runs/real/model.safetensors"))
-        let local = try Self.weights(federation.url("runs/simulated/model.safetensors"))
-        try #require(real.count == local.count && !real.isEmpty)
-        #expect(zip(real, local).map { abs($0 - $1) }.max() ?? .infinity <= 1e-5)
+        let largest = try await Self.runAndSimulate(plan, in: federation).largestDifference
+        #expect(largest <= 1e-5, "largest weight difference \(largest)")
         let realBounds = try Self.rounds(federation.url("runs/real/metrics.jsonl")).map { $0["clip_norm"] as? Double }
         let localBounds = try Self.rounds(federation.url("runs/simulated/metrics.jsonl")).map { $0["clip_norm"] as? Double }
         #expect(realBounds.count == 4 && realBounds.allSatisfy { $0 != nil } && realBounds.first == 1.0, "\(realBounds)")
@@ -90,6 +74,22 @@ struct FederationTests {
             let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
             #expect(Self.rounds(of: charges) == (1...4).map { "round-\($0)" }, "\(site): \(charges)")
         }
+    }
+
+    /// Runs `plan` through the federation (`cohort run`, into runs/real) and with `cohort
+    /// simulate` (into runs/simulated); returns the run's output and the largest difference
+    /// between the two models' weights.
+    static func runAndSimulate(_ plan: URL, in federation: TestFederation) async throws
+        -> (run: CohortProcess.Output, largestDifference: Float) {
+        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
+        try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
+        let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
+                                                    setting: federation.environment)
+        try #require(simulated.status == 0, "stderr: \(simulated.standardError)")
+        let real = try weights(federation.url("runs/real/model.safetensors"))
+        let local = try weights(federation.url("runs/simulated/model.safetensors"))
+        try #require(real.count == local.count && !real.isEmpty)
+        return (run, zip(real, local).map { abs($0 - $1) }.max() ?? .infinity)
     }
 
     /// The rounds of one run's charge ids (`run-0001-TOKEN/round-3` → `round-3`); empty when
