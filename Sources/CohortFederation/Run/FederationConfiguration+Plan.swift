@@ -1,5 +1,6 @@
 import CohortData
 import CohortLearn
+import CohortPrivacy
 import Foundation
 
 extension FederationConfiguration {
@@ -29,7 +30,18 @@ extension FederationConfiguration {
             throw FederationError("field 'privacy.adaptive_clipping': not supported by the round engine yet")
         }
         if p.noisePreprocessing {
-            throw FederationError("field 'privacy.noise_preprocessing': not supported yet; the statistics are released outside ε and the run record says so")
+            // The plan refuses it with unit site (PlanError); a hand-built plan may still try.
+            guard p.unit == .record else {
+                throw FederationError("field 'privacy.noise_preprocessing': applies only to privacy.unit record")
+            }
+            let unbounded = FeatureAggregates.unboundedFeatures(of: schema)
+            if !unbounded.isEmpty {
+                throw FederationError(
+                    "field 'privacy.noise_preprocessing': every numeric feature needs a public \"range\": [lo, hi] in the "
+                        + "schema to bound one record's effect on the released sums; "
+                        + (plan.schema == nil ? "the plan names no schema (an inferred one has no ranges); " : "")
+                        + "without a range: " + unbounded.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
         }
         let noiseSeed: UInt64? = p.noise == .seeded ? plan.seed : nil
         let sampling = SiteSampling(size: Simulation.size(plan.sampling.perRound), minimum: plan.sampling.minimum)
@@ -53,8 +65,18 @@ extension FederationConfiguration {
                 case .epochs(let epochs): stepsPerRound = epochs * ((smallest + batchSize - 1) / batchSize)
                 case .steps(let steps): stepsPerRound = steps
                 }
-                sigma = try Simulation.noiseMultiplier(p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
-                                                       delta: p.delta, unit: "per patient record at the smallest site")
+                // With noised preprocessing the target covers its release too: one Gaussian step
+                // at σ_pre, which is σ itself unless the plan gives preprocessing_noise_multiplier.
+                var release: ((Double) throws(PrivacyError) -> RDPCurve)?
+                if p.noisePreprocessing {
+                    let fixed = p.preprocessingNoiseMultiplier
+                    release = { (sigma: Double) throws(PrivacyError) -> RDPCurve in
+                        RDPAccountant().rdp(of: try SubsampledGaussian.gaussian(noiseMultiplier: fixed ?? sigma))
+                    }
+                }
+                sigma = try Simulation.noiseMultiplier(
+                    p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
+                    delta: p.delta, unit: "per patient record at the smallest site", alsoSpending: release)
             } else {
                 throw FederationError(
                     "field 'privacy': a real federation's record-unit plan gives noise_multiplier (σ for a target ε "
@@ -74,5 +96,6 @@ extension FederationConfiguration {
             evaluateEvery: plan.evaluation.every, minimumEvaluationRecords: plan.evaluation.minimumRecords,
             metrics: plan.evaluation.metrics, seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
         roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
+        if p.noisePreprocessing { preprocessingNoiseMultiplier = p.preprocessingNoiseMultiplier ?? privacy.noiseMultiplier }
     }
 }
