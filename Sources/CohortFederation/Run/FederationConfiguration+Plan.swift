@@ -60,9 +60,14 @@ extension FederationConfiguration {
                 let trainingRows = siteRows.map { Int(Double($0) * (1 - plan.evaluation.holdout)) - classes }
                 let smallest = max(trainingRows.min() ?? 1, 1)
                 let q = min(1, Double(batchSize) / Double(smallest))
+                // ε grows with q and with the steps, so bound both: q from the fewest rows that
+                // site may have, the steps from the most (a row over per class), or a site whose
+                // rows cross a multiple of the batch trains one more step per epoch than calibrated
+                // for and its budget stops the run early.
+                let mostRows = smallest + 2 * classes
                 let stepsPerRound: Int
                 switch plan.local.work {
-                case .epochs(let epochs): stepsPerRound = epochs * ((smallest + batchSize - 1) / batchSize)
+                case .epochs(let epochs): stepsPerRound = epochs * ((mostRows + batchSize - 1) / batchSize)
                 case .steps(let steps): stepsPerRound = steps
                 }
                 // With noised preprocessing the target covers its release too: one Gaussian step
