@@ -149,6 +149,16 @@ struct NoisedPreprocessingTests {
         #expect(abs(request.lifetimeEpsilon(delta: 1e-5) - expected) < 1e-12)
         #expect(expected > plain)
         #expect(try request.costs().map(\.id) == ["r/preprocessing", "r/run"])
+
+        // A policy whose per-run maximum lies between the two: the training alone fits, the
+        // training with the release does not, and the refusal says so.
+        var policy = try sitePolicy()
+        policy.privacy.maximumEpsilonPerRun = (plain + expected) / 2
+        var plainRequest = request
+        plainRequest.preprocessingNoiseMultiplier = nil
+        #expect(policy.check(plainRequest).isAccepted, "\(policy.check(plainRequest).reasons)")
+        let refusal = policy.check(request)
+        #expect(!refusal.isAccepted && refusal.reasons.contains { $0.contains("this run would cost ε") }, "\(refusal.reasons)")
     }
 
     @Test("site worker: the charge is in ledger.json and the audit log before the release returns; a restarted site charges a new release again")
