@@ -99,7 +99,8 @@ extension FeatureAggregates {
     }
 
     /// The aggregates a (noised) release vector stands for under `schema`: the inverse of
-    /// `releaseVector(of:)` up to clamping, with counts rounded to integers.
+    /// `releaseVector(of:)` up to clamping, with counts rounded to integers. Every active
+    /// numeric feature of `schema` must have a range (as `releaseVector(of:)` requires).
     public init(releaseVector vector: [Double], schema: Schema) {
         let active = schema.activeFeatures
         let width = active.reduce(1) { $0 + ($1.kind == .numeric ? 3 : $1.kind.levels.count) }
@@ -110,7 +111,9 @@ extension FeatureAggregates {
         for feature in active {
             switch feature.kind {
             case .numeric:
-                let range = feature.range ?? 0...0
+                guard let range = feature.range else {
+                    preconditionFailure("a release vector for numeric feature \(feature.name), which has no range")
+                }
                 let centre = (range.lowerBound + range.upperBound) / 2
                 let halfWidth = (range.upperBound - range.lowerBound) / 2
                 let missing = Int(vector[index].rounded())
