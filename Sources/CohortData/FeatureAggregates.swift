@@ -121,7 +121,7 @@ public enum FeatureAggregate: Sendable, Equatable, Hashable, Codable {
 /// order of floating-point additions (exactly, when the sums are exact, as for integers).
 ///
 /// These are aggregates, not private releases: pooling them reveals each site's totals
-/// unless they are noised or securely summed first.
+/// unless they are noised (`noisedRelease(of:noiseMultiplier:noise:)`) or securely summed first.
 public struct FeatureAggregates: Sendable, Equatable, Hashable, Codable {
     /// The number of rows aggregated.
     public var rowCount: Int

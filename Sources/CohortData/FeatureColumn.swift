@@ -33,7 +33,8 @@ public enum MissingValuePolicy: String, Sendable, Codable, Hashable, CaseIterabl
 /// ```
 ///
 /// `levels` is required for a categorical column and absent for a numeric one; `missing`
-/// defaults to `impute` and `ignore` to `false` when they are left out.
+/// defaults to `impute` and `ignore` to `false` when they are left out. A numeric column may
+/// give `"range" : [lo, hi]`, a public bound on its values (see `range`).
 public struct FeatureColumn: Sendable, Equatable, Hashable, Codable {
     /// The column's name in the CSV header.
     public var name: String
@@ -44,13 +45,28 @@ public struct FeatureColumn: Sendable, Equatable, Hashable, Codable {
     /// When true the column is read past and not given to the model; the table may then
     /// lack it altogether.
     public var ignore: Bool
+    /// Numeric columns only: a public bound [lo, hi] on the column's values, known before
+    /// any data is seen (clinical plausibility, a device's scale), never read off the data.
+    ///
+    /// It is what makes a differentially private release of the preprocessing statistics
+    /// possible (a plan's `privacy.noise_preprocessing`): each value is clamped into the range
+    /// before it is aggregated, which bounds what one record adds to the released sums
+    /// (`FeatureAggregates.noisedRelease`). The range lives in the schema, not the plan,
+    /// because it describes the column as its kind and levels do: it travels with the schema
+    /// to every site (a site that declares its own schema must agree on it, ranges included)
+    /// and into the model file. Clamping applies only to that release: training and scoring
+    /// use the values as they are (DP-SGD bounds each record's influence by clipping its
+    /// gradient, and a model must score a value the same way wherever it runs).
+    public var range: ClosedRange<Double>?
 
     /// A feature column.
-    public init(name: String, kind: FeatureKind, missing: MissingValuePolicy = .impute, ignore: Bool = false) {
+    public init(name: String, kind: FeatureKind, missing: MissingValuePolicy = .impute, ignore: Bool = false,
+                range: ClosedRange<Double>? = nil) {
         self.name = name
         self.kind = kind
         self.missing = missing
         self.ignore = ignore
+        self.range = range
     }
 
     /// The names this column contributes to the design matrix: its own name when numeric,
@@ -64,7 +80,7 @@ public struct FeatureColumn: Sendable, Equatable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, kind, levels, missing, ignore
+        case name, kind, levels, missing, ignore, range
     }
 
     private enum KindName: String, Codable {
@@ -93,6 +109,20 @@ public struct FeatureColumn: Sendable, Equatable, Hashable, Codable {
         }
         missing = try container.decodeIfPresent(MissingValuePolicy.self, forKey: .missing) ?? .impute
         ignore = try container.decodeIfPresent(Bool.self, forKey: .ignore) ?? false
+        range = nil
+        if let bounds = try container.decodeIfPresent([Double].self, forKey: .range) {
+            guard case .numeric = kind else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .range, in: container,
+                    debugDescription: "feature \"\(name)\" is categorical; only a numeric feature has a range")
+            }
+            guard bounds.count == 2, bounds.allSatisfy(\.isFinite), bounds[0] < bounds[1] else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .range, in: container,
+                    debugDescription: "feature \"\(name)\": a range is [lo, hi] with finite lo < hi, got \(bounds)")
+            }
+            range = bounds[0]...bounds[1]
+        }
     }
 
     /// Encodes the flat JSON form.
@@ -108,6 +138,8 @@ public struct FeatureColumn: Sendable, Equatable, Hashable, Codable {
         }
         try container.encode(missing, forKey: .missing)
         try container.encode(ignore, forKey: .ignore)
+        // Absent when not given, so schemas without ranges encode (and hash) as before.
+        if let range { try container.encode([range.lowerBound, range.upperBound], forKey: .range) }
     }
 }
 

@@ -42,8 +42,9 @@ public struct Schema: Sendable, Equatable, Hashable, Codable {
     }
 
     /// Checks that the schema is consistent on its own: a named label with distinct
-    /// classes, distinct feature names other than the label's, and distinct levels, at
-    /// least one, for each categorical feature.
+    /// classes, distinct feature names other than the label's, distinct levels, at least
+    /// one, for each categorical feature, and ranges only on numeric features, finite with
+    /// lo < hi.
     ///
     /// - Parameter file: the schema's file, for the error message.
     public func check(file: String? = nil) throws {
@@ -61,6 +62,12 @@ public struct Schema: Sendable, Equatable, Hashable, Codable {
             if feature.name.isEmpty { throw fail("a feature has no name") }
             if feature.name == label.name {
                 throw fail("\"\(feature.name)\" is both the label and a feature")
+            }
+            if let range = feature.range {
+                if case .categorical = feature.kind { throw fail("categorical feature \"\(feature.name)\" has a range; only numeric features do") }
+                if !range.lowerBound.isFinite || !range.upperBound.isFinite || range.lowerBound == range.upperBound {
+                    throw fail("feature \"\(feature.name)\": a range is [lo, hi] with finite lo < hi, got \(range)")
+                }
             }
             if case .categorical(let levels) = feature.kind {
                 if levels.isEmpty { throw fail("categorical feature \"\(feature.name)\" lists no levels") }

@@ -30,6 +30,18 @@ extension RDPAccountant {
     public func calibrate(
         samplingRate: Double, steps: Int, budget: PrivacyBudget
     ) throws(PrivacyError) -> SubsampledGaussian {
+        try calibrate(samplingRate: samplingRate, steps: steps, budget: budget, alsoSpending: { _ throws(PrivacyError) in zero })
+    }
+
+    /// As `calibrate(samplingRate:steps:budget:)`, for a run that also spends `extra(σ)`:
+    /// the smallest σ whose `steps` steps, composed with `extra(σ)` (RDP adds per order;
+    /// Mironov, "Rényi Differential Privacy", CSF 2017, Proposition 1), stay within `budget`.
+    /// `extra` must not decrease as σ grows smaller (e.g. a release whose noise is σ or fixed),
+    /// so ε stays decreasing in σ and the bisection holds.
+    public func calibrate(
+        samplingRate: Double, steps: Int, budget: PrivacyBudget,
+        alsoSpending extra: (Double) throws(PrivacyError) -> RDPCurve
+    ) throws(PrivacyError) -> SubsampledGaussian {
         guard samplingRate > 0, samplingRate <= 1 else {
             throw PrivacyError(.invalidParameter, "sampling rate q must be in (0, 1] to calibrate, got \(samplingRate)")
         }
@@ -40,7 +52,8 @@ extension RDPAccountant {
             try SubsampledGaussian(samplingRate: samplingRate, noiseMultiplier: sigma)
         }
         func fits(_ sigma: Double) throws(PrivacyError) -> Bool {
-            try epsilon(of: mechanism(sigma), steps: steps, delta: budget.delta).epsilon <= budget.epsilon
+            try rdp(of: mechanism(sigma), steps: steps).composed(with: extra(sigma)).epsilon(delta: budget.delta).epsilon
+                <= budget.epsilon
         }
         let range = Self.noiseMultiplierRange
         var low: Double

@@ -15,7 +15,7 @@ enum RoundBenchmark {
         let delta: [Float]
         let aggregates: FeatureAggregates
 
-        func aggregates(schema: Schema) async throws -> FeatureAggregates { aggregates }
+        func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates { aggregates }
         func train(_ task: TrainingTask) async throws -> SiteUpdate {
             SiteUpdate(delta: delta, records: 100, steps: 1, trainingLoss: 0.5)
         }

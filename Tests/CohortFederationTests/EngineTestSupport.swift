@@ -47,9 +47,9 @@ struct FaultySite: SiteConnection {
     let fault: Fault
     let inner: InMemorySite
 
-    func aggregates(schema: Schema) async throws -> FeatureAggregates {
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
         if fault == .refusesEverything { throw SiteError(.refused, site: name, "outside this site's policy") }
-        return try await inner.aggregates(schema: schema)
+        return try await inner.aggregates(schema: schema, noise: noise)
     }
 
     func train(_ task: TrainingTask) async throws -> SiteUpdate {
@@ -89,7 +89,7 @@ final class RecordingSite: SiteConnection, @unchecked Sendable {
 
     init(inner: InMemorySite) { self.inner = inner }
 
-    func aggregates(schema: Schema) async throws -> FeatureAggregates { try await inner.aggregates(schema: schema) }
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates { try await inner.aggregates(schema: schema, noise: noise) }
     func train(_ task: TrainingTask) async throws -> SiteUpdate {
         lock.withLock { rates.append(task.local.learningRate) }
         return try await inner.train(task)

@@ -9,7 +9,7 @@ import Testing
 struct InMemorySiteTests {
     /// Round `round` of a record-unit DP task over the breast-cancer features, from `global`.
     private static func task(round: Int, global: [Float]? = nil, site: InMemorySite, schema: Schema) async throws -> TrainingTask {
-        let statistics = try PreprocessingStatistics(schema: schema, aggregates: try await site.aggregates(schema: schema))
+        let statistics = try PreprocessingStatistics(schema: schema, aggregates: try await site.aggregates(schema: schema, noise: nil))
         let definition = try EngineFixtures.definition(EngineFixtures.logisticRegression)
         return TrainingTask(
             runID: "replay", round: round, definition: definition, loss: .binaryCrossEntropy,

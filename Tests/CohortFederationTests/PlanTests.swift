@@ -124,7 +124,7 @@ struct PlanTests {
               budget_epsilon: 4
               adaptive_clipping: {target_quantile: 0.7}
               noise: seeded
-              noise_preprocessing: true
+              noise_preprocessing: false
             """).privacy
         #expect(site.unit == .site)
         #expect(site.privacyUnit == .site)
@@ -134,7 +134,7 @@ struct PlanTests {
         #expect(site.budgetEpsilon == 4)
         #expect(site.adaptiveClipping == Plan.Privacy.AdaptiveClipping(targetQuantile: 0.7, learningRate: 0.2))
         #expect(site.noise == .seeded)
-        #expect(site.noisePreprocessing)
+        #expect(!site.noisePreprocessing)
 
         let record = try Plan.parse(yaml: minimalPlanYAML + "\nprivacy: {unit: record, noise_multiplier: 1.1}\n").privacy
         #expect(record == Plan.Privacy(unit: .record, clip: 1, calibration: .noiseMultiplier(1.1), delta: 1e-5))

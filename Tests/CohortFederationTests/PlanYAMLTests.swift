@@ -29,7 +29,7 @@ struct PlanYAMLTests {
           budget_epsilon: 4
           adaptive_clipping: {target_quantile: 0.6, learning_rate: 0.1}
           noise: seeded
-          noise_preprocessing: true
+          noise_preprocessing: false
         evaluation: {every: 3, holdout: 0.15, min_records: 25, metrics: [auprc, brier, ece, macro_f1]}
         simulation: true
         """,
@@ -132,7 +132,7 @@ struct PlanYAMLTests {
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(plan), as: UTF8.self)
         for key in ["\"deadline_seconds\":90.5", "\"per_round\":0.25", "\"batch_size\":64", "\"min_rows\":5",
-                    "\"target_epsilon\":2.5", "\"noise_preprocessing\":true", "\"min_records\":25",
+                    "\"target_epsilon\":2.5", "\"noise_preprocessing\":false", "\"min_records\":25",
                     "\"server_learning_rate\":0.01", "\"target_quantile\":0.6"] {
             #expect(json.contains(key), "\(key) in \(json)")
         }

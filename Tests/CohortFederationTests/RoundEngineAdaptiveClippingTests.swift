@@ -24,7 +24,9 @@ private final class FixedNormSite: SiteConnection {
         self.signal = signal
     }
 
-    func aggregates(schema: Schema) async throws -> FeatureAggregates { try await inner.aggregates(schema: schema) }
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
+        try await inner.aggregates(schema: schema, noise: noise)
+    }
 
     func train(_ task: TrainingTask) async throws -> SiteUpdate {
         let bound = try #require(task.privacy.deltaClipNorm)

@@ -253,9 +253,9 @@ private final class CountingSite: SiteConnection {
 
     init(inner: InMemorySite) { self.inner = inner }
 
-    func aggregates(schema: Schema) async throws -> FeatureAggregates {
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
         aggregateCalls.add(1, ordering: .relaxed)
-        return try await inner.aggregates(schema: schema)
+        return try await inner.aggregates(schema: schema, noise: noise)
     }
 
     func train(_ task: TrainingTask) async throws -> SiteUpdate { try await inner.train(task) }

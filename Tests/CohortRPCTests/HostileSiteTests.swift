@@ -90,7 +90,7 @@ struct HostileSiteTests {
                             #expect(stolen?.code == .permissionDenied, "\(String(describing: stolen))")
                             #expect(stolen?.message.contains("not sent to hospital-a") == true)
                             let schema = try Schema(jsonData: Data(preprocessing.schemaJson.utf8), fileName: "schema")
-                            let aggregates = try await InMemorySite(name: "hospital-b", table: table, seed: 8).aggregates(schema: schema)
+                            let aggregates = try await InMemorySite(name: "hospital-b", table: table, seed: 8).aggregates(schema: schema, noise: nil)
                             _ = try await site.submitAggregates(
                                 Cohort_V1_AggregatesResult(aggregates, runID: message.runID, taskID: message.taskID), options: testCallOptions)
                         case .training(let task):

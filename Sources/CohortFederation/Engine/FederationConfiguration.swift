@@ -31,6 +31,18 @@ public struct FederationConfiguration: Sendable {
     /// 2021); `privacy.deltaClipNorm` is then each round's current bound,
     /// `privacy.noiseMultiplier` the deltas' z_Δ and `privacy.unclippedCountNoise` σ_b.
     public var adaptiveClipping: AdaptiveClipping?
+    /// σ_pre when the sites release their preprocessing aggregates with noise (a plan's
+    /// `privacy.noise_preprocessing`, record unit only); nil: the aggregates are exact and
+    /// released outside ε.
+    public var preprocessingNoiseMultiplier: Double?
+
+    /// What each site is asked to do with its preprocessing aggregates: nil for the exact
+    /// aggregates, or the noised release with its charge.
+    public var preprocessingNoise: PreprocessingNoise? {
+        guard privacy.unit == .record, let sigma = preprocessingNoiseMultiplier else { return nil }
+        return PreprocessingNoise(runID: runID, noiseMultiplier: sigma, noiseSeed: privacy.noiseSeed, delta: privacy.delta,
+                                  siteBudgetEpsilon: privacy.siteBudgetEpsilon)
+    }
 
     public init(
         runID: String, definition: ModelDefinition, schema: Schema, rounds: Int, sampling: SiteSampling = .init(),

@@ -22,6 +22,9 @@ public actor InMemorySite: SiteConnection {
     /// (the orchestrator restarted mid-round and replays the round) gets the same update, so
     /// the site releases nothing new and its ledger holds the round's charge once.
     private var sent: (task: SentTask, update: SiteUpdate)?
+    /// The noised preprocessing release made for a run: asked again (the orchestrator
+    /// restarted before its first checkpoint), the site sends the same release, as for `sent`.
+    private var released: (runID: String, schema: Schema, aggregates: FeatureAggregates)?
 
     /// What makes two training tasks the same release: the run, the round, the seed and
     /// the global model trained from.
@@ -98,8 +101,42 @@ public actor InMemorySite: SiteConnection {
         return (train, holdout)
     }
 
-    public func aggregates(schema: Schema) async throws -> FeatureAggregates {
-        FeatureAggregates(try split(schema: schema).train)
+    public func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
+        try aggregates(schema: schema, noise: noise, chargeID: nil)
+    }
+
+    /// As `aggregates(schema:noise:)`; a noised release is charged under `chargeID` (default
+    /// "RUN/preprocessing") after the budget check and before it is returned. A site that
+    /// must release again after losing its first release (it restarted) charges the repeat
+    /// under a new id.
+    public func aggregates(schema: Schema, noise: PreprocessingNoise?, chargeID: String?) throws -> FeatureAggregates {
+        let train = try split(schema: schema).train
+        guard let noise else { return FeatureAggregates(train) }
+        if let released, released.runID == noise.runID, released.schema == schema { return released.aggregates }
+        let charge = try noise.charge(id: chargeID)
+        if ledger.contains(chargeID: charge.id) {
+            throw SiteError(.refused, site: name,
+                            "the preprocessing statistics of run \(noise.runID) were already released (charge \(charge.id) is in "
+                                + "the site's ledger); a second release would not be accounted")
+        }
+        if let budget = noise.siteBudgetEpsilon {
+            let after = ledger.epsilon(afterCharging: charge, delta: noise.delta).epsilon
+            if after > budget {
+                throw SiteError(.budgetExhausted, site: name,
+                                String(format: "the noised preprocessing release would bring its ε to %.3f, over its budget %.3f (δ = %g)",
+                                       after, budget, noise.delta))
+            }
+        }
+        let aggregates: FeatureAggregates
+        do {
+            aggregates = try FeatureAggregates.noisedRelease(
+                of: train, noiseMultiplier: noise.noiseMultiplier, noise: try noiseSource(seed: noise.noiseSeed))
+        } catch let error as DataError {
+            throw SiteError(.data, site: name, "\(error)")
+        }
+        _ = try ledger.charge(charge)
+        released = (noise.runID, schema, aggregates)
+        return aggregates
     }
 
     /// The network of `task` holding the task's global weights.
@@ -201,8 +238,13 @@ public actor InMemorySite: SiteConnection {
 
     /// The site's noise stream: seeded (simulation) or secure, created once.
     private func noiseSource(_ privacy: TaskPrivacy) throws -> GaussianNoise {
+        try noiseSource(seed: privacy.noiseSeed)
+    }
+
+    /// The site's noise stream: seeded with `seed` mixed with the site's name, or secure.
+    private func noiseSource(seed: UInt64?) throws -> GaussianNoise {
         if let noise { return noise }
-        let made = try privacy.noiseSeed.map { GaussianNoise.seeded($0 ^ stableHash(name)) } ?? GaussianNoise.secure()
+        let made = try seed.map { GaussianNoise.seeded($0 ^ stableHash(name)) } ?? GaussianNoise.secure()
         noise = made
         return made
     }

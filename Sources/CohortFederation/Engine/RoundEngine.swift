@@ -52,14 +52,15 @@ public struct RoundEngine: Sendable {
             throw FederationError("sampling.minimum is \(config.sampling.minimum) but there are only \(sites.count) sites")
         }
 
-        // Shared preprocessing from pooled aggregates (released outside ε: counts, sums, levels),
-        // once per run: a resumed run has them in its checkpoint.
+        // Shared preprocessing from pooled aggregates, once per run (a resumed run has them in
+        // its checkpoint): released outside ε, or noised and charged at every site.
         let statistics: PreprocessingStatistics
         if let checkpoint {
             statistics = checkpoint.preprocessing
         } else {
             statistics = try await Self.sharedPreprocessing(
-                schema: config.schema, sites: sites, minimum: config.sampling.minimum, deadline: config.deadlineSeconds)
+                schema: config.schema, sites: sites, minimum: config.sampling.minimum, deadline: config.deadlineSeconds,
+                noise: config.preprocessingNoise)
         }
         let classes = config.schema.label.classes
         let loss = Loss.forClassification(classCount: classes.count)
@@ -257,8 +258,11 @@ public struct RoundEngine: Sendable {
                           epsilon, privacy.delta, Double(privacy.deltaClipNorm ?? 0), privacy.noiseMultiplier) + direct
         case .record:
             let worst = siteEpsilons.values.max() ?? 0
-            return String(format: "ε ≤ %.3f, δ = %g, per patient record at each site (DP-SGD, σ = %g, C = %g); per site: %@",
-                          worst, privacy.delta, privacy.noiseMultiplier, Double(privacy.exampleClipNorm),
+            let preprocessing = configuration.preprocessingNoiseMultiplier.map {
+                String(format: " and the noised preprocessing statistics (Gaussian, σ_pre = %g)", $0)
+            } ?? ""
+            return String(format: "ε ≤ %.3f, δ = %g, per patient record at each site (DP-SGD, σ = %g, C = %g%@); per site: %@",
+                          worst, privacy.delta, privacy.noiseMultiplier, Double(privacy.exampleClipNorm), preprocessing,
                           siteEpsilons.sorted { $0.key < $1.key }.map { String(format: "%@ %.3f", $0.key, $0.value) }.joined(separator: ", "))
         }
     }
@@ -386,17 +390,22 @@ public struct RoundEngine: Sendable {
 
     /// Merged per-site aggregates → one set of statistics every site applies.
     ///
+    /// With `noise` every site sends a noised release, charged to its ledger, and the merged
+    /// releases are cleaned up with the schema's ranges
+    /// (`PreprocessingStatistics(schema:noisedAggregates:)`, post-processing).
+    ///
     /// A site that refuses or fails here is left out of the statistics, and the run goes on
     /// when at least `minimum` sites answered (the site stays in the population that rounds
     /// sample from, so the site unit's q = sampled / sites is unchanged; it will be dropped
     /// from each round it refuses). Fewer than `minimum` answers stop the run with every reason.
     static func sharedPreprocessing(
-        schema: Schema, sites: [any SiteConnection], minimum: Int = 1, deadline: Double? = nil
+        schema: Schema, sites: [any SiteConnection], minimum: Int = 1, deadline: Double? = nil,
+        noise: PreprocessingNoise? = nil
     ) async throws -> PreprocessingStatistics {
         var merged = FeatureAggregates(schema: schema)
         var answered = 0
         var failures = [String]()
-        for outcome in await fanOut(sites, deadline: deadline, { try await $0.aggregates(schema: schema) }) {
+        for outcome in await fanOut(sites, deadline: deadline, { try await $0.aggregates(schema: schema, noise: noise) }) {
             switch outcome.result {
             case .success(let aggregates):
                 try merged.merge(aggregates)
@@ -409,6 +418,7 @@ public struct RoundEngine: Sendable {
             throw FederationError("preprocessing: \(answered) of \(sites.count) sites answered, the minimum is \(minimum) ("
                                   + failures.joined(separator: "; ") + ")")
         }
+        if noise != nil { return try PreprocessingStatistics(schema: schema, noisedAggregates: merged) }
         return try PreprocessingStatistics(schema: schema, aggregates: merged)
     }
 }

@@ -18,15 +18,22 @@ extension Plan {
     ///     learning_rate: 0.2
     ///     count_noise: 1.1        # σ_b per site; default: the run's σ
     ///   noise: secure             # secure | seeded (seeded only with simulation: true)
-    ///   noise_preprocessing: false
+    ///   noise_preprocessing: false  # true: noise the preprocessing statistics (record unit)
+    ///   preprocessing_noise_multiplier: 3  # optional σ_pre for them; default: the run's σ
     /// ```
     ///
     /// With `unit: none` no other privacy field may be given. With `record` or `site`,
     /// exactly one of `noise_multiplier` and `target_epsilon` is required. The budget is
     /// charged to each site's ledger for the record unit and to the run's ledger for the
-    /// site unit. `noise_preprocessing: true` releases the shared preprocessing statistics
-    /// with noise and charges the ledgers for them; otherwise the run record lists them as
-    /// released outside ε.
+    /// site unit. `noise_preprocessing: true` (record unit only) has each site release its
+    /// preprocessing aggregates through the Gaussian mechanism with noise multiplier σ_pre
+    /// (`FeatureAggregates.noisedRelease`) and charge one Gaussian step (q = 1, σ_pre) to its
+    /// ledger; the schema must give every numeric feature a `range`. σ_pre is
+    /// `preprocessing_noise_multiplier`, by default the run's σ: one noise level for the
+    /// whole run, so a `target_epsilon` calibrates σ with the preprocessing step counted.
+    /// Otherwise the run record lists the statistics as released outside ε. The site unit
+    /// refuses it: there one whole site is the unit, and a site's aggregates (its row count
+    /// first) have no bound on how much one site can change them.
     public struct Privacy: Sendable, Hashable, Codable {
         /// What one guarantee protects.
         public enum Unit: String, Sendable, Hashable, Codable, CaseIterable {
@@ -109,12 +116,14 @@ extension Plan {
         public var noise: NoiseSource
         /// Whether preprocessing statistics are noised and charged; default false.
         public var noisePreprocessing: Bool
+        /// σ_pre for the noised preprocessing release; nil: the run's σ.
+        public var preprocessingNoiseMultiplier: Double?
 
         /// Privacy settings; the default is no differential privacy.
         public init(
             unit: Unit = .none, clip: Double = 1, calibration: Calibration? = nil, delta: Double = 1e-5,
             budgetEpsilon: Double? = nil, deltaClip: Double? = nil, adaptiveClipping: AdaptiveClipping? = nil,
-            noise: NoiseSource = .secure, noisePreprocessing: Bool = false
+            noise: NoiseSource = .secure, noisePreprocessing: Bool = false, preprocessingNoiseMultiplier: Double? = nil
         ) {
             self.unit = unit
             self.clip = clip
@@ -125,6 +134,7 @@ extension Plan {
             self.adaptiveClipping = adaptiveClipping
             self.noise = noise
             self.noisePreprocessing = noisePreprocessing
+            self.preprocessingNoiseMultiplier = preprocessingNoiseMultiplier
         }
 
         /// The unit as CohortPrivacy names it; nil for `.none`.
@@ -146,6 +156,7 @@ extension Plan {
             case adaptiveClipping = "adaptive_clipping"
             case noise
             case noisePreprocessing = "noise_preprocessing"
+            case preprocessingNoiseMultiplier = "preprocessing_noise_multiplier"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -180,12 +191,23 @@ extension Plan {
                 try fields.rejectIfPresent(
                     "delta_clip", "applies only to privacy.unit record; with unit site, 'clip' bounds each delta")
             }
+            let noisePreprocessing: Bool = try fields.optional("noise_preprocessing") ?? false
+            if noisePreprocessing && unit == .site {
+                throw PlanError(
+                    .conflictingFields, field: fields.field("noise_preprocessing"),
+                    "applies only to privacy.unit record: with unit site one whole site is protected, and a site's "
+                        + "aggregates (its row count, its sums) have no public bound, so no noise can be calibrated to them")
+            }
+            if !noisePreprocessing {
+                try fields.rejectIfPresent("preprocessing_noise_multiplier", "applies only with noise_preprocessing: true")
+            }
             self.init(
                 unit: unit, clip: try fields.optional("clip") ?? 1, calibration: calibration,
                 delta: try fields.optional("delta") ?? 1e-5, budgetEpsilon: try fields.optional("budget_epsilon"),
                 deltaClip: try fields.optional("delta_clip"), adaptiveClipping: try fields.optional("adaptive_clipping"),
                 noise: try fields.word("noise", as: NoiseSource.self) ?? .secure,
-                noisePreprocessing: try fields.optional("noise_preprocessing") ?? false)
+                noisePreprocessing: noisePreprocessing,
+                preprocessingNoiseMultiplier: try fields.optional("preprocessing_noise_multiplier"))
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -204,6 +226,7 @@ extension Plan {
             try container.encodeIfPresent(adaptiveClipping, forKey: .adaptiveClipping)
             try container.encode(noise.rawValue, forKey: .noise)
             try container.encode(noisePreprocessing, forKey: .noisePreprocessing)
+            try container.encodeIfPresent(preprocessingNoiseMultiplier, forKey: .preprocessingNoiseMultiplier)
         }
     }
 }

@@ -137,6 +137,7 @@ extension Plan {
         }
         if let budget = privacy.budgetEpsilon { try Self.positive(budget, field: "privacy.budget_epsilon") }
         if let bound = privacy.deltaClip { try Self.positive(bound, field: "privacy.delta_clip") }
+        if let sigma = privacy.preprocessingNoiseMultiplier { try Self.positive(sigma, field: "privacy.preprocessing_noise_multiplier") }
         if let adaptive = privacy.adaptiveClipping {
             guard adaptive.targetQuantile >= 0 && adaptive.targetQuantile <= 1 else {
                 throw PlanError(

@@ -42,7 +42,8 @@ import CohortLearn
 /// strategy: {name: fedavg}     # a StrategyConfiguration: name plus its settings
 /// privacy: {unit: none}        # or record / site with clip, noise_multiplier or
 ///                              # target_epsilon, delta, budget_epsilon, delta_clip,
-///                              # adaptive_clipping, noise, noise_preprocessing
+///                              # adaptive_clipping, noise, noise_preprocessing,
+///                              # preprocessing_noise_multiplier
 /// evaluation: {every: 1, holdout: 0.2, min_records: 10, metrics: [auroc, accuracy, log_loss]}
 /// simulation: false            # true allows seeded noise (no privacy, reproducible)
 /// ```

@@ -27,7 +27,18 @@ extension FederationConfiguration {
 
         let p = plan.privacy
         if p.noisePreprocessing {
-            throw FederationError("field 'privacy.noise_preprocessing': not supported yet; the statistics are released outside ε and the run record says so")
+            // The plan refuses it with unit site (PlanError); a hand-built plan may still try.
+            guard p.unit == .record else {
+                throw FederationError("field 'privacy.noise_preprocessing': applies only to privacy.unit record")
+            }
+            let unbounded = FeatureAggregates.unboundedFeatures(of: schema)
+            if !unbounded.isEmpty {
+                throw FederationError(
+                    "field 'privacy.noise_preprocessing': every numeric feature needs a public \"range\": [lo, hi] in the "
+                        + "schema to bound one record's effect on the released sums; "
+                        + (plan.schema == nil ? "the plan names no schema (an inferred one has no ranges); " : "")
+                        + "without a range: " + unbounded.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
         }
         let noiseSeed: UInt64? = p.noise == .seeded ? plan.seed : nil
         let sampling = SiteSampling(size: Simulation.size(plan.sampling.perRound), minimum: plan.sampling.minimum)
@@ -47,13 +58,28 @@ extension FederationConfiguration {
                 let trainingRows = siteRows.map { Int(Double($0) * (1 - plan.evaluation.holdout)) - classes }
                 let smallest = max(trainingRows.min() ?? 1, 1)
                 let q = min(1, Double(batchSize) / Double(smallest))
+                // ε grows with q and with the steps, so bound both: q from the fewest rows that
+                // site may have, the steps from the most (a row over per class), or a site whose
+                // rows cross a multiple of the batch trains one more step per epoch than calibrated
+                // for and its budget stops the run early.
+                let mostRows = smallest + 2 * classes
                 let stepsPerRound: Int
                 switch plan.local.work {
-                case .epochs(let epochs): stepsPerRound = epochs * ((smallest + batchSize - 1) / batchSize)
+                case .epochs(let epochs): stepsPerRound = epochs * ((mostRows + batchSize - 1) / batchSize)
                 case .steps(let steps): stepsPerRound = steps
                 }
-                sigma = try Simulation.noiseMultiplier(p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
-                                                       delta: p.delta, unit: "per patient record at the smallest site")
+                // With noised preprocessing the target covers its release too: one Gaussian step
+                // at σ_pre, which is σ itself unless the plan gives preprocessing_noise_multiplier.
+                var release: ((Double) throws(PrivacyError) -> RDPCurve)?
+                if p.noisePreprocessing {
+                    let fixed = p.preprocessingNoiseMultiplier
+                    release = { (sigma: Double) throws(PrivacyError) -> RDPCurve in
+                        RDPAccountant().rdp(of: try SubsampledGaussian.gaussian(noiseMultiplier: fixed ?? sigma))
+                    }
+                }
+                sigma = try Simulation.noiseMultiplier(
+                    p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
+                    delta: p.delta, unit: "per patient record at the smallest site", alsoSpending: release)
             } else {
                 throw FederationError(
                     "field 'privacy': a real federation's record-unit plan gives noise_multiplier (σ for a target ε "
@@ -87,5 +113,6 @@ extension FederationConfiguration {
             metrics: plan.evaluation.metrics, seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
         roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
         adaptiveClipping = adaptiveState
+        if p.noisePreprocessing { preprocessingNoiseMultiplier = p.preprocessingNoiseMultiplier ?? privacy.noiseMultiplier }
     }
 }

@@ -108,6 +108,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
             "records per site (for weighting)",
             "evaluation counts and score histograms per site",
         ]
+        // Noised preprocessing is inside each site's ε (its ledger's "RUN/preprocessing" charge).
+        if configuration.preprocessingNoise != nil { releasedOutsideEpsilon.removeFirst() }
         noise = configuration.privacy.unit == .none ? nil
             : (configuration.privacy.noiseSeed == nil ? "secure (AES-CTR keyed by getrandom)" : "seeded: simulation only, not private")
         stoppedEarly = result.stoppedEarly

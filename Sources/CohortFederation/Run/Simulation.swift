@@ -57,16 +57,24 @@ public struct Simulation: Sendable {
         }
     }
 
-    /// σ as given, or the smallest σ whose ε after `steps` at rate q is the target.
+    /// σ as given, or the smallest σ whose ε after `steps` at rate q, composed with
+    /// `extra(σ)` when given (a noised preprocessing release), is the target.
     static func noiseMultiplier(
-        _ calibration: Plan.Privacy.Calibration?, samplingRate: Double, steps: Int, delta: Double, unit: String
+        _ calibration: Plan.Privacy.Calibration?, samplingRate: Double, steps: Int, delta: Double, unit: String,
+        alsoSpending extra: ((Double) throws(PrivacyError) -> RDPCurve)? = nil
     ) throws -> Double {
         switch calibration {
         case .noiseMultiplier(let sigma)?:
             return sigma
         case .targetEpsilon(let epsilon)?:
-            let mechanism = try RDPAccountant().calibrate(
-                samplingRate: samplingRate, steps: max(steps, 1), budget: try PrivacyBudget(epsilon: epsilon, delta: delta))
+            let budget = try PrivacyBudget(epsilon: epsilon, delta: delta)
+            let accountant = RDPAccountant()
+            let mechanism: SubsampledGaussian
+            if let extra {
+                mechanism = try accountant.calibrate(samplingRate: samplingRate, steps: max(steps, 1), budget: budget, alsoSpending: extra)
+            } else {
+                mechanism = try accountant.calibrate(samplingRate: samplingRate, steps: max(steps, 1), budget: budget)
+            }
             return mechanism.noiseMultiplier
         case nil:
             throw FederationError("field 'privacy': give noise_multiplier or target_epsilon (\(unit))")

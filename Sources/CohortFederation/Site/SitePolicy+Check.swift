@@ -7,8 +7,9 @@ extension SitePolicy {
     /// - the plan's hash is listed, when `plans.mode` is `listed_hashes_only`;
     /// - the model and the strategy are accepted;
     /// - the run has differential privacy, in an accepted unit;
-    /// - σ ≥ `privacy.minimum_noise_multiplier`;
-    /// - the run's ε alone (`TaskRequest.epsilon(delta:)`) ≤ `privacy.maximum_epsilon_per_run`;
+    /// - σ, and σ_pre of noised preprocessing statistics, ≥ `privacy.minimum_noise_multiplier`;
+    /// - the run's ε alone (`TaskRequest.epsilon(delta:)`, the noised preprocessing release
+    ///   included) ≤ `privacy.maximum_epsilon_per_run`;
     /// - the ledger's ε after the run (`TaskRequest.lifetimeEpsilon(delta:)`, composed in
     ///   RDP) ≤ `privacy.lifetime_epsilon`;
     /// - the noise is secure, unless `accept.seeded_noise` allows seeded noise;
@@ -34,6 +35,11 @@ extension SitePolicy {
             if !(sigma >= privacy.minimumNoiseMultiplier) {
                 reasons.append(
                     "noise multiplier \(Self.number(sigma)) is below this site's minimum \(Self.number(privacy.minimumNoiseMultiplier))")
+            }
+            if let sigma = request.preprocessingNoiseMultiplier, !(sigma >= privacy.minimumNoiseMultiplier) {
+                reasons.append(
+                    "preprocessing noise multiplier \(Self.number(sigma)) is below this site's minimum "
+                        + "\(Self.number(privacy.minimumNoiseMultiplier))")
             }
             let delta = Self.number(privacy.delta)
             let runEpsilon = request.epsilon(delta: privacy.delta)

@@ -94,10 +94,29 @@ public actor SiteWorker {
 
     /// The sufficient statistics of the training rows for the shared preprocessing, after
     /// the policy check.
+    ///
+    /// When the run's plan says `privacy.noise_preprocessing: true` (record unit) they are the
+    /// Gaussian mechanism's release with σ_pre = the plan's `preprocessing_noise_multiplier`,
+    /// else the run's σ; its charge, one Gaussian step at q = 1 under "RUN/preprocessing", is
+    /// saved to `ledger.json` and the audit log before the aggregates are returned. A release
+    /// asked again in the same process is the same release; after a restart (the first one
+    /// lost) a new release is charged again under "RUN/preprocessing/repeat-N".
     public func aggregates(_ context: RunContext, taskID: String) async throws -> FeatureAggregates {
         try await received(taskID, kind: "preprocessing", context: context, round: 0)
-        let site = try await admit(context, taskID: taskID, round: 0)
-        return try await site.aggregates(schema: context.schema)
+        let (site, noise) = try await admitRun(context, taskID: taskID, round: 0)
+        guard let noise else { return try await site.aggregates(schema: context.schema, noise: nil) }
+        let key = PreprocessingNoise.chargeID(runID: context.runID)
+        var chargeID = key
+        var repeatCount = 1
+        while ledger.contains(chargeID: chargeID) {
+            repeatCount += 1
+            chargeID = "\(key)/repeat-\(repeatCount)"
+        }
+        let aggregates = try await site.aggregates(schema: context.schema, noise: noise, chargeID: chargeID)
+        for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
+            try await record(charge, taskID: taskID)
+        }
+        return aggregates
     }
 
     /// Trains from the task's global model and returns the clipped, noised delta.
@@ -188,13 +207,31 @@ public actor SiteWorker {
     /// Checks the run against the policy for a task of `round` (0: preprocessing); refuses
     /// with every reason, logged, or returns the run's site.
     private func admit(_ context: RunContext, taskID: String, round: Int) async throws -> InMemorySite {
+        try await admitRun(context, taskID: taskID, round: round).site
+    }
+
+    /// As `admit`, also returning how the plan asks for the preprocessing release: nil for
+    /// exact aggregates, or the noise (σ_pre) read from the plan itself.
+    private func admitRun(_ context: RunContext, taskID: String, round: Int) async throws
+        -> (site: InMemorySite, preprocessingNoise: PreprocessingNoise?) {
         var reasons = [String]()
+        var preprocessingNoise: PreprocessingNoise?
         var planName = context.runID, model = context.definition.name, strategy = "?"
         do {
             let plan = try Plan.parse(yaml: context.planYAML, source: "the run's plan")
             planName = plan.name
             model = plan.model.description
             strategy = plan.strategy.kind.rawValue
+            if plan.privacy.noisePreprocessing {
+                if context.privacy.unit == .record {
+                    preprocessingNoise = PreprocessingNoise(
+                        runID: context.runID, noiseMultiplier: plan.privacy.preprocessingNoiseMultiplier ?? context.privacy.noiseMultiplier,
+                        noiseSeed: context.privacy.noiseSeed, delta: context.privacy.delta,
+                        siteBudgetEpsilon: context.privacy.siteBudgetEpsilon)
+                } else {
+                    reasons.append("the plan asks for noised preprocessing statistics, which only the record unit supports")
+                }
+            }
             if plan.hash != context.planHash.lowercased() {
                 reasons.append("the plan's hash is \(plan.hash.prefix(12))…, not the \(context.planHash.prefix(12))… the task claims")
             }
@@ -231,7 +268,8 @@ public actor SiteWorker {
             let request = TaskRequest(
                 runID: context.runID, planHash: context.planHash, planName: planName, model: model, strategy: strategy,
                 privacy: privacy, trainingRecords: records, ledger: try ledger(excludingRun: context.runID),
-                seededNoise: context.privacy.noiseSeed != nil)
+                seededNoise: context.privacy.noiseSeed != nil,
+                preprocessingNoiseMultiplier: preprocessingNoise?.noiseMultiplier)
             reasons = policy.check(request).reasons
         }
         guard reasons.isEmpty else {
@@ -244,7 +282,7 @@ public actor SiteWorker {
         _ = try await audit.append(.taskAccepted, details: [
             "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
         ])
-        return site
+        return (site, preprocessingNoise)
     }
 
     /// The plan's schema, refused when the site declares its own and the two differ.

@@ -63,12 +63,16 @@ public struct TaskRequest: Sendable {
     public var ledger: PrivacyLedger
     /// Whether the run's noise is seeded (reproducible): refused unless the policy allows it.
     public var seededNoise: Bool
+    /// σ_pre when the run asks for noised preprocessing statistics (record unit): one more
+    /// Gaussian step, q = 1, on top of the training; nil when they are exact.
+    public var preprocessingNoiseMultiplier: Double?
 
     public init(
         runID: String, planHash: String, planName: String, model: String, strategy: String, privacy: Privacy,
-        trainingRecords: Int, ledger: PrivacyLedger, seededNoise: Bool = false
+        trainingRecords: Int, ledger: PrivacyLedger, seededNoise: Bool = false, preprocessingNoiseMultiplier: Double? = nil
     ) {
         self.seededNoise = seededNoise
+        self.preprocessingNoiseMultiplier = preprocessingNoiseMultiplier
         self.runID = runID
         self.planHash = planHash
         self.planName = planName
@@ -104,22 +108,42 @@ public struct TaskRequest: Sendable {
         }
     }
 
-    /// The ε this run alone would cost the site, at `delta`: infinity without differential
-    /// privacy or when `cost()` throws, 0 for a run of no steps.
+    /// Every charge the run would make to the site's ledger: the noised preprocessing
+    /// release ("RUN/preprocessing", one Gaussian step at q = 1 and σ_pre) when the run asks
+    /// for it, and `cost()` unless the run trains no steps here.
+    public func costs() throws(PrivacyError) -> [PrivacyCharge] {
+        var charges = [PrivacyCharge]()
+        if let sigma = preprocessingNoiseMultiplier, privacy.unit != nil {
+            charges.append(try PrivacyCharge(
+                id: "\(runID)/preprocessing", label: "run \(planName) preprocessing (projected)", samplingRate: 1,
+                noiseMultiplier: sigma, steps: 1))
+        }
+        switch privacy {
+        case .record(_, _, 0), .site(_, _, 0): break
+        default: if let charge = try cost() { charges.append(charge) }
+        }
+        return charges
+    }
+
+    /// The ε this run alone would cost the site, at `delta` (its `costs()` composed in RDP):
+    /// infinity without differential privacy or when `costs()` throws, 0 for a run of no
+    /// steps and no noised preprocessing.
     public func epsilon(delta: Double, accountant: RDPAccountant = RDPAccountant()) -> Double {
-        if case .record(_, _, 0) = privacy { return 0 }
-        if case .site(_, _, 0) = privacy { return 0 }
-        guard let charge = try? cost() else { return .infinity }
-        return accountant.epsilon(of: charge.mechanism, steps: charge.steps, delta: delta).epsilon
+        if case .none = privacy { return .infinity }
+        guard let charges = try? costs() else { return .infinity }
+        var run = PrivacyLedger(unit: .record, accountant: accountant)
+        for charge in charges { guard (try? run.charge(charge)) != nil else { return .infinity } }
+        return run.epsilon(delta: delta).epsilon
     }
 
     /// The ε of the site's ledger after this run too, at `delta` (composed in RDP, so less
     /// than the sum of the two ε); infinity when the run's cost cannot be computed.
     public func lifetimeEpsilon(delta: Double) -> Double {
-        if case .record(_, _, 0) = privacy { return ledger.epsilon(delta: delta).epsilon }
-        if case .site(_, _, 0) = privacy { return ledger.epsilon(delta: delta).epsilon }
-        guard let charge = try? cost() else { return .infinity }
-        return ledger.epsilon(afterCharging: charge, delta: delta).epsilon
+        if case .none = privacy { return .infinity }
+        guard let charges = try? costs() else { return .infinity }
+        var after = ledger
+        for charge in charges { guard (try? after.charge(charge)) != nil else { return .infinity } }
+        return after.epsilon(delta: delta).epsilon
     }
 
     /// The local steps a site runs in `rounds` rounds of `work` over `trainingRecords`

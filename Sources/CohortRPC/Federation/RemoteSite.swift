@@ -70,7 +70,10 @@ public struct RemoteSite: SiteConnection {
         return "\(kind.prefix(1))\(round).\(serial)"
     }
 
-    public func aggregates(schema: Schema) async throws -> FeatureAggregates {
+    /// Asks the site for its preprocessing aggregates. `noise` is not sent: the site decides
+    /// whether to noise them, and with which σ_pre, from the run's plan, whose hash it checks
+    /// (`SiteWorker.aggregates(_:taskID:)`); the orchestrator post-processes by its own copy.
+    public func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
         let taskID = newTaskID("preprocessing", round: 0)
         let localWork = try Cohort_V1_LocalWork(run.local)
         let task = Cohort_V1_Task.with {

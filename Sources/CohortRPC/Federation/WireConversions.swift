@@ -88,52 +88,69 @@ extension Cohort_V1_AggregatesResult {
         self.init()
         self.runID = runID
         self.taskID = taskID
-        rows = UInt64(aggregates.rowCount)
+        // Noised releases may hold negative counts: they go in the signed twins (cohort.proto).
+        (rows, signedRows) = Self.split(aggregates.rowCount)
         features = aggregates.features.map { feature in
             .with { wire in
                 switch feature {
                 case .numeric(let numeric):
                     wire.name = numeric.name
-                    wire.missing = UInt64(numeric.missingCount)
+                    (wire.missing, wire.signedMissing) = Self.split(numeric.missingCount)
                     wire.numeric = .with {
-                        $0.count = UInt64(numeric.count)
+                        ($0.count, $0.signedCount) = Self.split(numeric.count)
                         $0.sum = numeric.sum
                         $0.sumOfSquares = numeric.sumOfSquares
                     }
                 case .categorical(let categorical):
                     wire.name = categorical.name
-                    wire.missing = UInt64(categorical.missingCount)
+                    (wire.missing, wire.signedMissing) = Self.split(categorical.missingCount)
                     wire.categorical = .with {
                         $0.levels = categorical.levels
-                        $0.levelCounts = categorical.levelCounts.map(UInt64.init)
+                        if categorical.levelCounts.contains(where: { $0 < 0 }) {
+                            $0.signedLevelCounts = categorical.levelCounts.map(Int64.init)
+                        } else {
+                            $0.levelCounts = categorical.levelCounts.map(UInt64.init)
+                        }
                     }
                 }
             }
         }
     }
 
+    /// A count as (unsigned field, signed twin): one of them 0.
+    private static func split(_ count: Int) -> (UInt64, Int64) {
+        count >= 0 ? (UInt64(count), 0) : (0, Int64(count))
+    }
+
+    /// The count the unsigned field and its signed twin carry together.
+    private static func joined(_ unsigned: UInt64, _ signed: Int64) -> Int {
+        Int(clamping: unsigned) &+ Int(signed)
+    }
+
     func decoded() throws -> FeatureAggregates {
         let decodedFeatures = try features.map { wire -> FeatureAggregate in
             switch wire.kind {
             case .numeric(let numeric):
-                guard numeric.sum.isFinite, numeric.sumOfSquares.isFinite, numeric.sumOfSquares >= 0 else {
+                // A noised release's Σx² can be negative (noise on Σ(u² − ½)); finite is what is checked.
+                guard numeric.sum.isFinite, numeric.sumOfSquares.isFinite else {
                     throw WireError("aggregates of \(wire.name): sums must be finite")
                 }
-                return .numeric(NumericAggregate(name: wire.name, count: Int(clamping: numeric.count),
-                                                 missingCount: Int(clamping: wire.missing), sum: numeric.sum,
+                return .numeric(NumericAggregate(name: wire.name, count: Self.joined(numeric.count, numeric.signedCount),
+                                                 missingCount: Self.joined(wire.missing, wire.signedMissing), sum: numeric.sum,
                                                  sumOfSquares: numeric.sumOfSquares))
             case .categorical(let categorical):
-                guard categorical.levels.count == categorical.levelCounts.count else {
-                    throw WireError("aggregates of \(wire.name): \(categorical.levels.count) levels but \(categorical.levelCounts.count) counts")
+                let counts = categorical.signedLevelCounts.isEmpty
+                    ? categorical.levelCounts.map { Int(clamping: $0) } : categorical.signedLevelCounts.map { Int($0) }
+                guard categorical.levels.count == counts.count else {
+                    throw WireError("aggregates of \(wire.name): \(categorical.levels.count) levels but \(counts.count) counts")
                 }
-                return .categorical(CategoricalAggregate(name: wire.name, levels: categorical.levels,
-                                                         levelCounts: categorical.levelCounts.map { Int(clamping: $0) },
-                                                         missingCount: Int(clamping: wire.missing)))
+                return .categorical(CategoricalAggregate(name: wire.name, levels: categorical.levels, levelCounts: counts,
+                                                         missingCount: Self.joined(wire.missing, wire.signedMissing)))
             case nil:
                 throw WireError("aggregates of \(wire.name): neither numeric nor categorical")
             }
         }
-        return FeatureAggregates(rowCount: Int(clamping: rows), features: decodedFeatures)
+        return FeatureAggregates(rowCount: Self.joined(rows, signedRows), features: decodedFeatures)
     }
 }
 

@@ -976,6 +976,12 @@ public nonisolated struct Cohort_V1_AggregatesResult: Sendable {
 
   public var features: [Cohort_V1_FeatureAggregate] = []
 
+  /// A noised release (plan privacy.noise_preprocessing) can have negative counts, which the
+  /// unsigned fields cannot carry. Each count below is its unsigned field plus its signed
+  /// twin: a writer puts a non-negative count in the unsigned field and a negative one in the
+  /// signed field, leaving the other 0.
+  public var signedRows: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1008,6 +1014,9 @@ public nonisolated struct Cohort_V1_FeatureAggregate: Sendable {
     set {kind = .categorical(newValue)}
   }
 
+  /// Negative `missing` of a noised release (see AggregatesResult.signed_rows).
+  public var signedMissing: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -1030,6 +1039,9 @@ public nonisolated struct Cohort_V1_NumericAggregate: Sendable {
 
   public var sumOfSquares: Double = 0
 
+  /// Negative `count` of a noised release (see AggregatesResult.signed_rows).
+  public var signedCount: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1044,6 +1056,10 @@ public nonisolated struct Cohort_V1_CategoricalAggregate: Sendable {
 
   /// Count per level, in the order of `levels`.
   public var levelCounts: [UInt64] = []
+
+  /// Noised release: each level's count as a signed number, in the order of `levels`; when
+  /// present it replaces `level_counts` (see AggregatesResult.signed_rows).
+  public var signedLevelCounts: [Int64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2741,7 +2757,7 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_AggregatesResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AggregatesResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}task_id\0\u{1}rows\0\u{1}features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}task_id\0\u{1}rows\0\u{1}features\0\u{3}signed_rows\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2753,6 +2769,7 @@ nonisolated extension Cohort_V1_AggregatesResult: SwiftProtobuf.Message, SwiftPr
       case 2: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.rows) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.features) }()
+      case 5: try { try decoder.decodeSingularSInt64Field(value: &self.signedRows) }()
       default: break
       }
     }
@@ -2771,6 +2788,9 @@ nonisolated extension Cohort_V1_AggregatesResult: SwiftProtobuf.Message, SwiftPr
     if !self.features.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.features, fieldNumber: 4)
     }
+    if self.signedRows != 0 {
+      try visitor.visitSingularSInt64Field(value: self.signedRows, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2779,6 +2799,7 @@ nonisolated extension Cohort_V1_AggregatesResult: SwiftProtobuf.Message, SwiftPr
     if lhs.taskID != rhs.taskID {return false}
     if lhs.rows != rhs.rows {return false}
     if lhs.features != rhs.features {return false}
+    if lhs.signedRows != rhs.signedRows {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2786,7 +2807,7 @@ nonisolated extension Cohort_V1_AggregatesResult: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_FeatureAggregate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FeatureAggregate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}missing\0\u{1}numeric\0\u{1}categorical\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}missing\0\u{1}numeric\0\u{1}categorical\0\u{3}signed_missing\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2822,6 +2843,7 @@ nonisolated extension Cohort_V1_FeatureAggregate: SwiftProtobuf.Message, SwiftPr
           self.kind = .categorical(v)
         }
       }()
+      case 5: try { try decoder.decodeSingularSInt64Field(value: &self.signedMissing) }()
       default: break
       }
     }
@@ -2849,6 +2871,9 @@ nonisolated extension Cohort_V1_FeatureAggregate: SwiftProtobuf.Message, SwiftPr
     }()
     case nil: break
     }
+    if self.signedMissing != 0 {
+      try visitor.visitSingularSInt64Field(value: self.signedMissing, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2856,6 +2881,7 @@ nonisolated extension Cohort_V1_FeatureAggregate: SwiftProtobuf.Message, SwiftPr
     if lhs.name != rhs.name {return false}
     if lhs.missing != rhs.missing {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.signedMissing != rhs.signedMissing {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2863,7 +2889,7 @@ nonisolated extension Cohort_V1_FeatureAggregate: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_NumericAggregate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NumericAggregate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{1}sum\0\u{3}sum_of_squares\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}count\0\u{1}sum\0\u{3}sum_of_squares\0\u{3}signed_count\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2874,6 +2900,7 @@ nonisolated extension Cohort_V1_NumericAggregate: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.count) }()
       case 2: try { try decoder.decodeSingularDoubleField(value: &self.sum) }()
       case 3: try { try decoder.decodeSingularDoubleField(value: &self.sumOfSquares) }()
+      case 4: try { try decoder.decodeSingularSInt64Field(value: &self.signedCount) }()
       default: break
       }
     }
@@ -2889,6 +2916,9 @@ nonisolated extension Cohort_V1_NumericAggregate: SwiftProtobuf.Message, SwiftPr
     if self.sumOfSquares.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.sumOfSquares, fieldNumber: 3)
     }
+    if self.signedCount != 0 {
+      try visitor.visitSingularSInt64Field(value: self.signedCount, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2896,6 +2926,7 @@ nonisolated extension Cohort_V1_NumericAggregate: SwiftProtobuf.Message, SwiftPr
     if lhs.count != rhs.count {return false}
     if lhs.sum != rhs.sum {return false}
     if lhs.sumOfSquares != rhs.sumOfSquares {return false}
+    if lhs.signedCount != rhs.signedCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2903,7 +2934,7 @@ nonisolated extension Cohort_V1_NumericAggregate: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_CategoricalAggregate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CategoricalAggregate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}levels\0\u{3}level_counts\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}levels\0\u{3}level_counts\0\u{3}signed_level_counts\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2913,6 +2944,7 @@ nonisolated extension Cohort_V1_CategoricalAggregate: SwiftProtobuf.Message, Swi
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedStringField(value: &self.levels) }()
       case 2: try { try decoder.decodeRepeatedUInt64Field(value: &self.levelCounts) }()
+      case 3: try { try decoder.decodeRepeatedSInt64Field(value: &self.signedLevelCounts) }()
       default: break
       }
     }
@@ -2925,12 +2957,16 @@ nonisolated extension Cohort_V1_CategoricalAggregate: SwiftProtobuf.Message, Swi
     if !self.levelCounts.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.levelCounts, fieldNumber: 2)
     }
+    if !self.signedLevelCounts.isEmpty {
+      try visitor.visitPackedSInt64Field(value: self.signedLevelCounts, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_CategoricalAggregate, rhs: Cohort_V1_CategoricalAggregate) -> Bool {
     if lhs.levels != rhs.levels {return false}
     if lhs.levelCounts != rhs.levelCounts {return false}
+    if lhs.signedLevelCounts != rhs.signedLevelCounts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
