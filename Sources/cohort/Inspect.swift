@@ -21,10 +21,14 @@ struct Inspect: ParsableCommand {
             print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(tensor.shape)  ‖·‖₂ = \(String(format: "%.4f", tensor.l2Norm))")
         }
         print("features   \(trained.task.inputWidth) encoded from \(trained.schema.activeFeatures.count) columns")
+        // The schema's public ranges (needed for noised preprocessing statistics), by column.
+        var ranges = [String: ClosedRange<Double>]()
+        for column in trained.schema.features { if let range = column.range { ranges[column.name] = range } }
         for statistics in trained.preprocessing.features {
             switch statistics {
             case .numeric(let s):
-                print("  \(s.name.padding(toLength: 36, withPad: " ", startingAt: 0)) numeric  mean \(format(s.mean))  sd \(format(s.standardDeviation))\(s.imputedValue.map { "  impute \(format($0))" } ?? "")")
+                let range = ranges[s.name].map { "  range [\(format($0.lowerBound)), \(format($0.upperBound))]" } ?? ""
+                print("  \(s.name.padding(toLength: 36, withPad: " ", startingAt: 0)) numeric  mean \(format(s.mean))  sd \(format(s.standardDeviation))\(s.imputedValue.map { "  impute \(format($0))" } ?? "")\(range)")
             case .categorical(let s):
                 print("  \(s.name.padding(toLength: 36, withPad: " ", startingAt: 0)) categorical  \(s.levels.joined(separator: " | "))")
             }

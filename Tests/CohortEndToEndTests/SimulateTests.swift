@@ -33,6 +33,22 @@ struct SimulateTests {
         }
     }
 
+    @Test("noised preprocessing: the run's ε covers the statistics, and `cohort inspect` shows the schema's public ranges")
+    func noisedPreprocessingPlan() throws {
+        try TrainEvaluateTests.withDirectory { directory in
+            let plan = TrainEvaluateTests.packageRoot.appendingPathComponent("Examples/noised-preprocessing/plan.yaml").path
+            let output = try CohortProcess.run(["simulate", plan, "--out", directory.path, "--json"], setting: Self.environment)
+            try #require(output.status == 0, "stderr: \(output.standardError)")
+            let summary = try TrainEvaluateTests.json(String(try #require(output.standardOutput.split(separator: "\n").last)))
+            let outside = try #require(summary["releasedOutsideEpsilon"] as? [String])
+            #expect(!outside.contains { $0.contains("preprocessing") }, "\(outside)")
+            let inspect = try CohortProcess.run(["inspect", directory.appendingPathComponent("model.safetensors").path])
+            #expect(inspect.status == 0)
+            let heartRate = inspect.standardOutput.split(separator: "\n").first { $0.contains("heart_rate") }
+            #expect(heartRate?.contains("range [40, 150]") == true, "\(inspect.standardOutput)")
+        }
+    }
+
     @Test("the default plan (no argument) runs record-level DP and reports ε, δ and the unit")
     func defaultPlan() throws {
         try TrainEvaluateTests.withDirectory { directory in
