@@ -5,7 +5,7 @@ import Foundation
 /// test leaves a process behind.
 public final class BackgroundProcess: @unchecked Sendable {
     public let name: String
-    private let process = Process()
+    private let process: Process
     public let standardOutputURL: URL
     public let standardErrorURL: URL
     private let handles: [FileHandle]
@@ -16,19 +16,8 @@ public final class BackgroundProcess: @unchecked Sendable {
         self.name = name
         standardOutputURL = logDirectory.appendingPathComponent("\(name).out")
         standardErrorURL = logDirectory.appendingPathComponent("\(name).err")
-        FileManager.default.createFile(atPath: standardOutputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: standardErrorURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: standardOutputURL), err = try FileHandle(forWritingTo: standardErrorURL)
-        handles = [out, err]
-        process.executableURL = CohortProcess.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(setting) { _, new in new }
-        process.environment = environment
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        (process, handles) = try CohortProcess.launch(arguments, in: directory, setting: setting,
+                                                       standardOutput: standardOutputURL, standardError: standardErrorURL)
     }
 
     deinit { kill() }
@@ -38,22 +27,8 @@ public final class BackgroundProcess: @unchecked Sendable {
     public var standardError: String { (try? String(contentsOf: standardErrorURL, encoding: .utf8)) ?? "" }
 
     /// Waits until standard output or error holds a line containing `text`; returns that line.
-    /// Throws when the process exits first or `timeout` passes.
-    @discardableResult
-    public func waitForLine(containing text: String, timeout: TimeInterval = 60) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let line = line(containing: text) { return line }
-            guard process.isRunning else { break }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        if let line = line(containing: text) { return line }
-        throw BackgroundProcessError(
-            "\(name): no line containing '\(text)' within \(timeout) s (running: \(process.isRunning))\n"
-                + "stdout:\n\(standardOutput)\nstderr:\n\(standardError)")
-    }
-
-    /// As `waitForLine`, without blocking a thread of the cooperative pool.
+    /// Throws when the process exits first or `timeout` passes. It sleeps between looks
+    /// without blocking a thread of the cooperative pool.
     @discardableResult
     public func waitForLine(containing text: String, timeout: TimeInterval = 60) async throws -> String {
         let deadline = Date().addingTimeInterval(timeout)

@@ -41,38 +41,50 @@ public enum CohortProcess {
         return running.finish()
     }
 
-    /// A started `cohort` process whose output goes to files (not pipes: a child that writes
-    /// a lot can never block on a full pipe).
-    private struct Running {
+    /// Starts `cohort arguments` in `directory` with the test's environment minus `removing`,
+    /// plus `setting`; its output goes to the two files (created empty), not to pipes, so a
+    /// child that writes a lot never blocks on a full pipe. Returns the process and the open
+    /// file handles, which the caller closes when the process has ended.
+    static func launch(
+        _ arguments: [String], in directory: URL?, setting: [String: String], removing: [String] = [],
+        standardOutput: URL, standardError: URL
+    ) throws -> (Process, [FileHandle]) {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [
+                NSLocalizedDescriptionKey: "no cohort executable at \(executable.path): run `swift build` first",
+            ])
+        }
         let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var environment = ProcessInfo.processInfo.environment
+        for key in removing { environment.removeValue(forKey: key) }
+        environment.merge(setting) { _, new in new }
+        process.environment = environment
+        FileManager.default.createFile(atPath: standardOutput.path, contents: nil)
+        FileManager.default.createFile(atPath: standardError.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: standardOutput), errHandle = try FileHandle(forWritingTo: standardError)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        try process.run()
+        return (process, [outHandle, errHandle])
+    }
+
+    /// A started `cohort` process whose output goes to files of its own.
+    private struct Running {
+        let process: Process
         let captures: URL
         let outURL: URL, errURL: URL
         let handles: [FileHandle]
 
         init(_ arguments: [String], in directory: URL?, setting: [String: String], removing: [String]) throws {
-            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-                throw CocoaError(.fileNoSuchFile, userInfo: [
-                    NSLocalizedDescriptionKey: "no cohort executable at \(executable.path): run `swift build` first",
-                ])
-            }
-            process.executableURL = executable
-            process.arguments = arguments
-            if let directory { process.currentDirectoryURL = directory }
-            var environment = ProcessInfo.processInfo.environment
-            for key in removing { environment.removeValue(forKey: key) }
-            environment.merge(setting) { _, new in new }
-            process.environment = environment
             captures = FileManager.default.temporaryDirectory.appendingPathComponent("cohort-e2e-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
             outURL = captures.appendingPathComponent("stdout")
             errURL = captures.appendingPathComponent("stderr")
-            FileManager.default.createFile(atPath: outURL.path, contents: nil)
-            FileManager.default.createFile(atPath: errURL.path, contents: nil)
-            let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-            handles = [outHandle, errHandle]
-            process.standardOutput = outHandle
-            process.standardError = errHandle
-            try process.run()
+            (process, handles) = try CohortProcess.launch(arguments, in: directory, setting: setting, removing: removing,
+                                                           standardOutput: outURL, standardError: errURL)
         }
 
         /// Stops the process if it still runs (the timeout passed) and collects its output.
