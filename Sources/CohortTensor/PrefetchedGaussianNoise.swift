@@ -15,8 +15,9 @@ import Synchronization
 /// a virtual machine, a quarter of a small model's step); the drawing thread naps
 /// (`napSeconds`) and fills every free slot after each nap, so with several slots it
 /// stays ahead though it notices a free slot a nap late. If it is behind all the same (a
-/// busy machine), the training loop draws the step itself: steps are drawn one at a time,
-/// in order, under one lock, by whichever thread gets there first.
+/// busy machine), the training loop draws the step itself, straight into the gradient
+/// (no slot to fill and read back): steps are drawn one at a time, in order, under one
+/// lock, by whichever thread gets there first.
 ///
 /// Each step's normals come from exactly the calls `ParallelGaussianNoise.addNoise` would
 /// make for tensors of `sizes`, in order, on the same streams, and exactly `steps` steps
@@ -66,7 +67,13 @@ public final class PrefetchedGaussianNoise: Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts drawing noise for `steps` steps, each covering tensors of `sizes` elements.
-    public init(_ noise: ParallelGaussianNoise, sizes: [Int], steps: Int) {
+    public convenience init(_ noise: ParallelGaussianNoise, sizes: [Int], steps: Int) {
+        self.init(noise, sizes: sizes, steps: steps, drawsAhead: true)
+    }
+
+    /// `drawsAhead` false starts no thread, so that the training loop draws every step
+    /// itself (for the test of that path).
+    init(_ noise: ParallelGaussianNoise, sizes: [Int], steps: Int, drawsAhead: Bool) {
         precondition(steps >= 0 && sizes.allSatisfy { $0 >= 0 }, "bad noise prefetch layout: \(steps) steps of \(sizes)")
         self.noise = noise
         self.sizes = sizes
@@ -80,6 +87,10 @@ public final class PrefetchedGaussianNoise: Sendable {
         self.steps = steps
         let count = Swift.min(8, Swift.max(2, Self.slotBytes / Swift.max(total * MemoryLayout<Float>.size, 1)))
         slots = Slots(count: count, stride: total)
+        guard drawsAhead else {
+            stopped.store(true, ordering: .releasing)  // nothing for stop() to wait for
+            return
+        }
         let thread = Thread { [self] in self.drawAhead() }
         thread.name = "cohort-noise"
         thread.start()
@@ -133,15 +144,30 @@ public final class PrefetchedGaussianNoise: Sendable {
         }
     }
 
-    /// The next step's noise, passed to `body` (the `Step` is valid only inside it); drawn
-    /// here if the drawing thread has not drawn it yet.
-    public func withNextStep<R>(_ body: (Step) throws -> R) rethrows -> R {
+    /// The next step's noise, passed to `body` (the `Step` is valid only inside it).
+    ///
+    /// If the drawing thread has not drawn the step yet (a busy machine), the step is drawn
+    /// here, while `body` runs, straight into the tensors it passes: the same calls on the
+    /// same streams as the drawing thread would make, without filling a slot and reading
+    /// it back. `body` must then add every part once, in order (as it must anyway).
+    public func withNextStep<R>(_ body: (Step) -> R) -> R {
         let step = used.load(ordering: .relaxed)
         precondition(step < steps, "no prefetched noise left: \(steps) steps were drawn")
-        // Waits only while the drawing thread draws this very step.
-        while drawn.load(ordering: .acquiring) <= step { drawNext(limit: step + 1) }
         defer { used.store(step + 1, ordering: .releasing) }
-        return try body(Step(normals: UnsafeBufferPointer(slots.slot(step)), offsets: offsets, sizes: sizes))
+        if drawn.load(ordering: .acquiring) <= step {
+            var result: R?
+            // Waits only while the drawing thread draws this very step; then it is drawn.
+            nextToDraw.withLock { next in
+                guard next == step else { return }
+                let direct = Step.Direct(noise: noise)
+                result = body(Step(direct: direct, offsets: offsets, sizes: sizes))
+                precondition(direct.nextPart == sizes.count, "a step's noise was not added to every part")
+                next = step + 1
+                drawn.store(step + 1, ordering: .releasing)
+            }
+            if let result { return result }
+        }
+        return body(Step(normals: UnsafeBufferPointer(slots.slot(step)), offsets: offsets, sizes: sizes))
     }
 
     /// Stops the drawing thread and waits for it to end. Idempotent.
@@ -150,14 +176,32 @@ public final class PrefetchedGaussianNoise: Sendable {
         finished.wait()
     }
 
-    /// One step's standard normals, one part per tensor.
+    /// One step's standard normals, one part per tensor: drawn ahead into a slot, or drawn
+    /// as they are added (`Direct`).
     public struct Step {
-        private let normals: UnsafeBufferPointer<Float>
+        private let normals: UnsafeBufferPointer<Float>?
+        private let direct: Direct?
         private let offsets: [Int]
         private let sizes: [Int]
 
+        /// The streams a step drawn in the training loop comes from, and the next part to
+        /// draw (parts must come in order, so that the streams are used as in `drawNext`).
+        fileprivate final class Direct {
+            let noise: ParallelGaussianNoise
+            var nextPart = 0
+            init(noise: ParallelGaussianNoise) { self.noise = noise }
+        }
+
         fileprivate init(normals: UnsafeBufferPointer<Float>, offsets: [Int], sizes: [Int]) {
             self.normals = normals
+            self.direct = nil
+            self.offsets = offsets
+            self.sizes = sizes
+        }
+
+        fileprivate init(direct: Direct, offsets: [Int], sizes: [Int]) {
+            self.normals = nil
+            self.direct = direct
             self.offsets = offsets
             self.sizes = sizes
         }
@@ -168,8 +212,22 @@ public final class PrefetchedGaussianNoise: Sendable {
         public func addNoise(toPart index: Int, of tensor: inout Tensor<Float>, standardDeviation sigma: Double,
                              thenScaleBy scale: Float) {
             precondition(tensor.count == sizes[index], "noise part \(index) has \(sizes[index]) values, the tensor \(tensor.count)")
+            if let direct {
+                precondition(index == direct.nextPart, "noise part \(index) drawn out of order (next is \(direct.nextPart))")
+                direct.nextPart += 1
+                let noise = direct.noise
+                tensor.withUnsafeMutableBufferPointer { buffer in
+                    guard let base = buffer.baseAddress else { return }
+                    for (part, range) in noise.parts(ofCount: buffer.count).enumerated() {
+                        noise.streams[part].addNoise(
+                            toRawElements: base + range.lowerBound, count: range.count, standardDeviation: sigma)
+                    }
+                }
+                tensor.scale(by: scale)
+                return
+            }
             let sigma = Float(sigma)
-            guard let z = normals.baseAddress.map({ $0 + offsets[index] }) else { return }
+            guard let z = normals?.baseAddress.map({ $0 + offsets[index] }) else { return }
             tensor.withUnsafeMutableBufferPointer { buffer in
                 guard let x = buffer.baseAddress else { return }
                 cohort_noise_add_scaled(x, z, buffer.count, sigma, scale)

@@ -1,4 +1,4 @@
-import CohortTensor
+@testable import CohortTensor
 import Testing
 
 @Suite("Noise drawn ahead on another thread")
@@ -35,6 +35,36 @@ struct PrefetchedGaussianNoiseTests {
         prefetched.stop()
         #expect(actual == expected)
         for (a, b) in zip(ahead.streams, direct.streams) {
+            #expect(a.randomWords(count: 4) == b.randomWords(count: 4), "each stream is where drawing directly left it")
+        }
+    }
+
+    @Test("a step the training loop draws itself, straight into the tensors, is bit for bit the noise drawn directly")
+    func drawnInTheLoopSameAsDirect() throws {
+        let steps = 5, sigma = 0.7, scale: Float = 1 / 128
+        let direct = try ParallelGaussianNoise(GaussianNoise.seeded(23), count: 2)
+        var expected = Self.gradients(2)
+        for _ in 0..<steps {
+            for index in expected.indices {
+                direct.addNoise(to: &expected[index], standardDeviation: sigma)
+                expected[index].scale(by: scale)
+            }
+        }
+        let inLoop = try ParallelGaussianNoise(GaussianNoise.seeded(23), count: 2)
+        // No drawing thread: every step is drawn by the loop.
+        let prefetched = PrefetchedGaussianNoise(inLoop, sizes: Self.sizes, steps: steps, drawsAhead: false)
+        var actual = Self.gradients(2)
+        for _ in 0..<steps {
+            prefetched.withNextStep { step in
+                for index in actual.indices {
+                    step.addNoise(toPart: index, of: &actual[index], standardDeviation: sigma, thenScaleBy: scale)
+                }
+            }
+        }
+        prefetched.stop()
+        #expect(actual == expected)
+        #expect(actual != Self.gradients(2), "noise was added")
+        for (a, b) in zip(inLoop.streams, direct.streams) {
             #expect(a.randomWords(count: 4) == b.randomWords(count: 4), "each stream is where drawing directly left it")
         }
     }

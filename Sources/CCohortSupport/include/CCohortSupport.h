@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include "CCohortNoise.h"
+#include "CCohortRows.h"
 
 /// CPU features that decide which OpenBLAS kernel can run, read with `cpuid`.
 /// All zero on processors other than x86-64.

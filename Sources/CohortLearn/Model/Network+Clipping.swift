@@ -32,17 +32,13 @@ extension Network {
             propagate(operation: k, &workspace)
             if case .dense = operations[k] {
                 let input = workspace.values[k], outputGradient = workspace.gradients[k + 1]
-                let inputWidth = input.shape[1], outputWidth = outputGradient.shape[1]
-                input.withUnsafeBufferPointer { x in
-                    outputGradient.withUnsafeBufferPointer { d in
+                input.squaredRowNorms(into: &workspace.inputRowNorms)
+                outputGradient.squaredRowNorms(into: &workspace.outputRowNorms)
+                workspace.inputRowNorms.withUnsafeBufferPointer { xx in
+                    workspace.outputRowNorms.withUnsafeBufferPointer { dd in
                         workspace.squaredNorms.withUnsafeMutableBufferPointer { norms in
-                            guard let x = x.baseAddress, let d = d.baseAddress else { return }
-                            for i in 0..<rows {
-                                // (‖xᵢ‖² + 1)·‖δᵢ‖²: the 1 is the bias gradient's share.
-                                let xx = VectorKernels.sumOfSquares(x + i * inputWidth, count: inputWidth) + 1
-                                let dd = VectorKernels.sumOfSquares(d + i * outputWidth, count: outputWidth)
-                                norms[i] += xx * dd
-                            }
+                            // (‖xᵢ‖² + 1)·‖δᵢ‖²: the 1 is the bias gradient's share.
+                            for i in 0..<rows { norms[i] += (xx[i] + 1) * dd[i] }
                         }
                     }
                 }
@@ -50,21 +46,20 @@ extension Network {
         }
         // Stage 2: scale each example's Δ rows by cᵢ = min(1, C/‖gᵢ‖), then one GEMM a layer.
         var clipped = 0
-        for k in operations.indices {
-            guard case .dense(let index, _, _) = operations[k] else { continue }
-            let width = workspace.gradients[k + 1].shape[1]
-            let norms = workspace.squaredNorms
-            workspace.gradients[k + 1].withUnsafeMutableBufferPointer { d in
-                guard let d = d.baseAddress else { return }
+        workspace.squaredNorms.withUnsafeBufferPointer { norms in
+            workspace.clipFactors.withUnsafeMutableBufferPointer { factors in
                 for i in 0..<rows {
                     let norm = norms[i].squareRoot()
-                    guard norm > clipNorm else { continue }
-                    VectorKernels.scale(d + i * width, count: width, by: clipNorm / norm)
+                    factors[i] = norm > clipNorm ? clipNorm / norm : 1
+                    if norm > clipNorm { clipped += 1 }
                 }
             }
+        }
+        for k in operations.indices {
+            guard case .dense(let index, _, _) = operations[k] else { continue }
+            workspace.gradients[k + 1].scaleRows(by: workspace.clipFactors)
             accumulateDenseGradient(operation: k, index: index, workspace, into: &gradient, scale: 1)
         }
-        for i in 0..<rows where workspace.squaredNorms[i].squareRoot() > clipNorm { clipped += 1 }
         return clipped
     }
 }

@@ -13,6 +13,11 @@ public struct NetworkWorkspace: Sendable {
     var masks: [Tensor<Float>]
     /// Per-example squared gradient norms, for DP-SGD.
     public internal(set) var squaredNorms: [Float]
+    /// DP-SGD's scratch: one layer's squared row norms of its input and of its output
+    /// gradient, and each example's clip factor min(1, C/‖gᵢ‖).
+    var inputRowNorms: [Float]
+    var outputRowNorms: [Float]
+    var clipFactors: [Float]
     /// The current batch size.
     public private(set) var batchSize: Int
 
@@ -31,6 +36,9 @@ public struct NetworkWorkspace: Sendable {
             return Tensor<Float>.zeros([0, 0])
         }
         squaredNorms = [Float](repeating: 0, count: capacity)
+        inputRowNorms = squaredNorms
+        outputRowNorms = squaredNorms
+        clipFactors = squaredNorms
         batchSize = capacity
     }
 
@@ -46,6 +54,9 @@ public struct NetworkWorkspace: Sendable {
         }
         if squaredNorms.count < size {
             squaredNorms.append(contentsOf: repeatElement(0, count: size - squaredNorms.count))
+            inputRowNorms = squaredNorms
+            outputRowNorms = squaredNorms
+            clipFactors = squaredNorms
         }
         batchSize = size
     }
