@@ -56,6 +56,16 @@ struct FederationTests {
             let verify = try await CohortProcess.run(["audit", "verify", log.path])
             #expect(verify.status == 0, "\(site): \(verify.standardOutput) \(verify.standardError)")
         }
+        // The orchestrator tells the run's sites that it ended; each releases the run's state.
+        for site in federation.siteNames {
+            let log = federation.url("state/\(site)/audit.jsonl")
+            var released = false
+            for _ in 0..<50 where !released {
+                released = try String(contentsOf: log, encoding: .utf8).contains(#""event":"run_released""#)
+                if !released { try await Task.sleep(nanoseconds: 100_000_000) }
+            }
+            #expect(released, "\(site) did not release the run's state")
+        }
         let runs = try await federation.researcher(["runs"])
         #expect(runs.status == 0 && runs.standardOutput.contains("completed") && runs.standardOutput.contains("4/4"),
                 "\(runs.standardOutput) \(runs.standardError)")
