@@ -15,11 +15,11 @@ import Darwin
 /// recorded count) does not hash to the recorded head was rewritten from there on
 /// (`AuditLog.verify(fileAt:head:)`, `cohort audit verify`).
 ///
-/// The file is written after the line it describes is synced to the log (and synced itself
-/// before it replaces the old one), so it never records more than the log holds: a crash
-/// between the two leaves it one append behind, which still verifies. It lives where the
-/// log lives, so whoever can rewrite both can hide a truncation; a copy kept elsewhere (the
-/// orchestrator, a report) is what anchors the chain against that.
+/// The file is written after the line it describes is synced to the log, so it never
+/// records more than the log holds: a crash between the two (or before the file itself
+/// reaches the disk; it is not synced) leaves it behind the log, which still verifies. It
+/// lives where the log lives, so whoever can rewrite both can hide a truncation; a copy kept
+/// elsewhere (the orchestrator, a report) is what anchors the chain against that.
 ///
 /// ```json
 /// {"events":42,"head":"9f2c…"}
@@ -59,7 +59,13 @@ public struct AuditHead: Codable, Sendable, Hashable {
         }
     }
 
-    /// Replaces the file at `url` with this head: a temporary file, synced, renamed into place.
+    /// Replaces the file at `url` with this head: a temporary file renamed into place, so a
+    /// reader finds the old head or the new one.
+    ///
+    /// Not synced: it describes lines already synced to the log, so whatever a crash leaves
+    /// of it never records more than the log holds, only possibly less (an older head, which
+    /// still verifies). A sync here would put a second disk flush on every audit line, three
+    /// of them on the path of every round.
     func write(to url: URL) throws(AuditLogError) {
         let bytes = Array(#"{"events":\#(events),"head":"\#(head)"}"#.utf8) + [UInt8(ascii: "\n")]
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
@@ -67,9 +73,9 @@ public struct AuditHead: Codable, Sendable, Hashable {
         guard descriptor >= 0 else {
             throw AuditLogError(.writeFailed, path: temporary.path, "cannot create the audit head file: \(String(cString: strerror(errno)))")
         }
-        let failed = bytes.withUnsafeBytes { AuditFile.writeAndSync($0, to: descriptor) }
+        let written = bytes.withUnsafeBytes { AuditFile.writeAll($0, to: descriptor) }
         _ = close(descriptor)
-        guard failed == nil, rename(temporary.path, url.path) == 0 else {
+        guard written, rename(temporary.path, url.path) == 0 else {
             throw AuditLogError(.writeFailed, path: url.path, "cannot write the audit head file: \(String(cString: strerror(errno)))")
         }
     }
