@@ -18,8 +18,9 @@ import Foundation
 /// round whose update was released with an idle run, since answering it again would be a
 /// second release of that round. Later rounds of an idle run start its state afresh.
 ///
-/// State survives a restart: the ledger is saved (atomically) to `STATE/ledger.json` after
-/// every charge, before anything leaves; the audit log is append-only with a hash chain.
+/// State survives a restart: the ledger is saved (atomically, and synced) to
+/// `STATE/ledger.json` after every charge, before anything leaves; the audit log is
+/// append-only with a hash chain.
 public actor SiteWorker {
     /// The run a task belongs to, as the orchestrator describes it.
     public struct RunContext: Sendable {
@@ -369,7 +370,9 @@ public actor SiteWorker {
     private func record(_ charge: PrivacyCharge, taskID: String) async throws {
         guard try ledger.charge(charge) else { return }
         let data = try JSONEncoder().encode(ledger)
-        try data.write(to: ledgerURL, options: .atomic)
+        // Synced (file and folder) before the update can leave: after a crash the ledger
+        // holds every charge whose release may have gone out.
+        try StoreFiles.writeDurably(data, to: ledgerURL)
         _ = try await audit.append(.budgetSpent, details: [
             "task": .string(taskID), "charge": .string(charge.id), "sampling_rate": .number(charge.mechanism.samplingRate),
             "noise_multiplier": .number(charge.mechanism.noiseMultiplier), "steps": .integer(charge.steps),
