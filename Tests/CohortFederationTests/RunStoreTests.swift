@@ -369,6 +369,8 @@ struct RunStoreTests {
         try await store.recordRound(id, checkpoint: try checkpoint(id, round: 3))
         #expect(try await store.latestCheckpoint(runID: id) == (try checkpoint(id, round: 3)))
         #expect(RunCheckpoint.isFile(try Data(contentsOf: store.checkpointURL(id))))
+        #expect(!FileManager.default.fileExists(atPath: legacy.path))
+        #expect(!FileManager.default.fileExists(atPath: store.runFolder(id).appendingPathComponent("checkpoint.previous.json").path))
     }
 
     @Test("a damaged model file is refused")

@@ -169,6 +169,11 @@ public actor RunStore {
         }
         details["checkpoint"] = .string(digest)
         try append(RunLog.roundCompleted, details)
+        // A store that earlier versions wrote: once a binary checkpoint is logged, their JSON
+        // checkpoints are never read again.
+        for name in Self.legacyCheckpointNames {
+            _ = try? FileManager.default.removeItem(at: runFolder(runID).appendingPathComponent(name))
+        }
     }
 
     /// Records that `site` refused the run's task in `round`, with its reasons.
