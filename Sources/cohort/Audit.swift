@@ -18,14 +18,28 @@ struct Audit: ParsableCommand {
             abstract: "Check the log's hash chain: exit 0 if intact, else 1 naming the first bad line.")
 
         @Argument(help: "The audit log (JSON lines).") var file: String
+        @Option(help: ArgumentHelp(
+            "The head file recording the log's event count and last hash (default: FILE.head, when it exists).",
+            valueName: "file")) var head: String?
 
         func run() throws {
-            let verification = try AuditLog.verify(fileAt: URL(fileURLWithPath: file))
+            let url = URL(fileURLWithPath: file)
+            let headURL = head.map { URL(fileURLWithPath: $0) } ?? AuditHead.url(forLog: url)
+            let recorded = try AuditHead.read(from: headURL)
+            if head != nil && recorded == nil { throw ValidationError("\(headURL.path): no such head file") }
+            let verification = try AuditLog.verify(fileAt: url, head: recorded, headFile: headURL.lastPathComponent)
             switch verification {
-            case .ok(_, let head):
+            case .ok(let events, let hash):
                 print(verification)
-                print("head \(head)")
-            case .broken:
+                print("head \(hash)")
+                if let recorded {
+                    let appended = events - recorded.events
+                    print("\(headURL.lastPathComponent): \(recorded.events) events recorded, "
+                          + (appended == 0 ? "none missing" : "none missing (\(appended) appended after it was written)"))
+                } else {
+                    print("no head file (\(headURL.lastPathComponent)): lines cut from the end would not show")
+                }
+            case .broken, .truncated:
                 FileHandle.standardError.write(Data("\(file): \(verification)\n".utf8))
                 throw ExitCode(1)
             }

@@ -62,6 +62,7 @@ struct SiteCommand: AsyncParsableCommand {
             worker: worker, host: configuration.orchestrator.host, port: configuration.orchestrator.port,
             credentials: credentials, initialBackoff: configuration.reconnectInitialSeconds,
             maximumBackoff: configuration.reconnectMaximumSeconds, log: log.write)
+        agent.idleRunSeconds = configuration.releaseIdleRunsAfterSeconds
         // Test federations only: stretch each round so a test can stop a site in mid-round.
         if let delay = ProcessInfo.processInfo.environment["COHORT_TEST_TRAINING_DELAY_MS"].flatMap(Double.init) {
             agent.trainingDelay = delay / 1000

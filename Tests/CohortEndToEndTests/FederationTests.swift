@@ -47,6 +47,16 @@ struct FederationTests {
             let verify = try await CohortProcess.run(["audit", "verify", log.path])
             #expect(verify.status == 0, "\(site): \(verify.standardOutput) \(verify.standardError)")
         }
+        // The orchestrator tells the run's sites that it ended; each releases the run's state.
+        for site in federation.siteNames {
+            let log = federation.url("state/\(site)/audit.jsonl")
+            var released = false
+            for _ in 0..<50 where !released {
+                released = try String(contentsOf: log, encoding: .utf8).contains(#""event":"run_released""#)
+                if !released { try await Task.sleep(nanoseconds: 100_000_000) }
+            }
+            #expect(released, "\(site) did not release the run's state")
+        }
         let runs = try await federation.researcher(["runs"])
         #expect(runs.status == 0 && runs.standardOutput.contains("completed") && runs.standardOutput.contains("4/4"),
                 "\(runs.standardOutput) \(runs.standardError)")
@@ -191,9 +201,27 @@ struct FederationTests {
         let run = try await federation.researcher(["run", try federation.writePlan(rounds: 2).path, "--out", "runs/audited"])
         try #require(run.status == 0, "\(run.standardError)")
         let log = federation.url("state/hospital-a/audit.jsonl")
+        // The site's last line is its release of the run, once the orchestrator says it ended.
+        var waited = 0
+        while waited < 50, !(try String(contentsOf: log, encoding: .utf8)).contains(#""event":"run_released""#) {
+            try await Task.sleep(nanoseconds: 100_000_000)
+            waited += 1
+        }
         let intact = try await CohortProcess.run(["audit", "verify", log.path])
         #expect(intact.status == 0 && intact.standardOutput.contains("chain intact"), "\(intact.standardOutput)")
-        var text = try String(contentsOf: log, encoding: .utf8)
+        #expect(intact.standardOutput.contains("audit.jsonl.head: "), "\(intact.standardOutput)")
+        let whole = try String(contentsOf: log, encoding: .utf8)
+
+        // The last two lines cut: the chain that is left is intact, the head file shows the cut.
+        let kept = whole.split(separator: "\n").dropLast(2).joined(separator: "\n") + "\n"
+        try kept.write(to: log, atomically: true, encoding: .utf8)
+        let truncated = try await CohortProcess.run(["audit", "verify", log.path])
+        #expect(truncated.status == 1)
+        #expect(truncated.standardError.contains("but audit.jsonl.head records") && truncated.standardError.contains("2 lines are missing at the end"),
+                "\(truncated.standardError)")
+        try whole.write(to: log, atomically: true, encoding: .utf8)
+
+        var text = whole
         let original = "\"event\":\"budget_spent\""
         try #require(text.contains(original))
         // Make a charge look smaller: the steps of the first budget_spent entry.

@@ -24,6 +24,47 @@ struct AuditLogCommandTests {
         #expect(!edited.standardOutput.contains("ok:"))
     }
 
+    @Test("`cohort audit verify` finds lines cut from the end through the log's head file, and says how many")
+    func verifyFindsTruncation() async throws {
+        let folder = try temporarySiteFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = try await writeAuditLog(events: 5, in: folder)
+        let headFile = folder.appendingPathComponent("audit.jsonl.head")
+        #expect(try AuditHead.read(from: headFile) == AuditHead(events: 5, head: SHA256.hexDigest(of: try auditLines(url)[4])))
+        let good = try await CohortProcess.run(["audit", "verify", url.path])
+        #expect(good.status == 0, "\(good.standardError)")
+        #expect(good.standardOutput.contains("audit.jsonl.head: 5 events recorded, none missing"), "\(good.standardOutput)")
+
+        // A copy of the head file kept elsewhere, then the last two lines cut.
+        let kept = folder.appendingPathComponent("kept.head")
+        try FileManager.default.copyItem(at: headFile, to: kept)
+        let lines = try auditLines(url)
+        try (lines.prefix(3).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        let cut = try await CohortProcess.run(["audit", "verify", url.path])
+        #expect(cut.status == 1)
+        #expect(cut.standardError == "\(url.path): truncated: 3 events, but audit.jsonl.head records 5: 2 lines are missing at the end\n",
+                "\(cut.standardError)")
+        #expect(!cut.standardOutput.contains("ok:"))
+        // The same through a copy named on the command line, with the log's own head file gone.
+        try FileManager.default.removeItem(at: headFile)
+        let unanchored = try await CohortProcess.run(["audit", "verify", url.path])
+        #expect(unanchored.status == 0)
+        #expect(unanchored.standardOutput.contains("no head file (audit.jsonl.head): lines cut from the end would not show"))
+        let anchored = try await CohortProcess.run(["audit", "verify", url.path, "--head", kept.path])
+        #expect(anchored.status == 1)
+        #expect(anchored.standardError.contains("truncated: 3 events, but kept.head records 5: 2 lines are missing at the end"))
+
+        // Three lines rewritten after the cut, so the count is back: the recorded line is not there.
+        try FileManager.default.copyItem(at: kept, to: headFile)
+        try (lines.prefix(3).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(at: headFile)
+        let rewriter = try AuditLog(fileAt: url)
+        for _ in 0..<2 { try await rewriter.append(.taskReceived, details: ["run": "run-1"]) }
+        let rewritten = try await CohortProcess.run(["audit", "verify", url.path, "--head", kept.path])
+        #expect(rewritten.status == 1)
+        #expect(rewritten.standardError.contains("line 5: not the line kept.head records as event 5"), "\(rewritten.standardError)")
+    }
+
     @Test("`cohort audit show --last N` prints the last N events")
     func showCommand() async throws {
         let folder = try temporarySiteFolder()

@@ -133,6 +133,33 @@ struct AuditLogTests {
         }
     }
 
+    @Test("a log with lines cut from the end is not resumed: its head file records more")
+    func truncatedLogIsNotResumed() async throws {
+        let folder = try temporarySiteFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = try await writeAuditLog(events: 4, in: folder)
+        let lines = try auditLines(url)
+        try (lines.prefix(3).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        do {
+            _ = try AuditLog(fileAt: url)
+            Issue.record("a truncated log was resumed")
+        } catch {
+            #expect(error.code == .brokenLog)
+            #expect(error.detail.hasPrefix("truncated: 3 events, but audit.jsonl.head records 4: 1 line is missing at the end"), "\(error)")
+        }
+        #expect(try AuditLog.verify(fileAt: url, head: try AuditHead.read(from: AuditHead.url(forLog: url)))
+                == .truncated(events: 3, recorded: 4, headFile: "audit.jsonl.head"))
+
+        // A crash between a line and its head file: the log has one more line, which is fine.
+        let longer = try await writeAuditLog(events: 2, in: folder, name: "longer.jsonl")
+        let head = AuditHead.url(forLog: longer)
+        let before = try Data(contentsOf: head)
+        try await AuditLog(fileAt: longer).append(.taskReceived)
+        try before.write(to: head)
+        let resumed = try AuditLog(fileAt: longer)
+        #expect(await resumed.count == 3)
+    }
+
     @Test("concurrent appends from many tasks keep the chain valid")
     func concurrentAppends() async throws {
         let folder = try temporarySiteFolder()

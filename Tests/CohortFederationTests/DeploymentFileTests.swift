@@ -62,6 +62,27 @@ struct DeploymentFileTests {
         #expect(configuration.orchestrator.host == "orchestrator.example.org" && configuration.orchestrator.port == 7443)
         #expect(configuration.policy.url.deletingLastPathComponent().standardizedFileURL == url.deletingLastPathComponent().standardizedFileURL)
         #expect(configuration.reconnectInitialSeconds == 1 && configuration.reconnectMaximumSeconds == 8)
+        #expect(configuration.releaseIdleRunsAfterSeconds == 1800)
+
+        let idle = try write("""
+            policy: policy.yaml
+            orchestrator: host:7443
+            pki: {ca: ca.pem, certificate: me.pem, key: me.key}
+            state: state
+            release_idle_runs_after_seconds: 600
+            """, named: "site.yaml")
+        defer { try? FileManager.default.removeItem(at: idle.deletingLastPathComponent()) }
+        #expect(try SiteConfiguration.load(from: idle).releaseIdleRunsAfterSeconds == 600)
+        let tooShort = try write("""
+            policy: policy.yaml
+            orchestrator: host:7443
+            pki: {ca: ca.pem, certificate: me.pem, key: me.key}
+            state: state
+            release_idle_runs_after_seconds: 0
+            """, named: "site.yaml")
+        defer { try? FileManager.default.removeItem(at: tooShort.deletingLastPathComponent()) }
+        let error = #expect(throws: SitePolicyError.self) { try SiteConfiguration.load(from: tooShort) }
+        #expect(error?.description.contains("release_idle_runs_after_seconds") == true, "\(String(describing: error))")
 
         let bad = try write("""
             policy: policy.yaml

@@ -160,6 +160,22 @@ struct PlanSHA256Tests {
         #expect(SHA256.hexDigest(message) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
+    @Test("a message taken in pieces of any size hashes as it does whole")
+    func streamingEqualsWhole() {
+        var generator = SystemRandomNumberGenerator()
+        let message = (0..<1_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for pieces in [[1_000], [1, 999], [63, 1, 64, 65, 807], [55, 9, 128, 0, 808], Array(repeating: 7, count: 142) + [6]] {
+            var hasher = SHA256()
+            var start = 0
+            for size in pieces {
+                message[start..<start + size].withUnsafeBytes { hasher.update($0) }
+                start += size
+            }
+            #expect(start == message.count)
+            #expect(SHA256.hex(hasher.finalize()) == SHA256.hexDigest(message), "pieces \(pieces)")
+        }
+    }
+
     @Test("messages around the padding boundary (55, 56, 63, 64 bytes) hash to 32 bytes each, all different")
     func paddingBoundaries() {
         let digests = [55, 56, 63, 64, 119, 120].map { SHA256.hexDigest([UInt8](repeating: 0x61, count: $0)) }

@@ -271,26 +271,106 @@ struct RunStoreTests {
         try await store.recordRound(id, checkpoint: try checkpoint(id, round: 2))
 
         // The orchestrator stopped after writing round 3's checkpoint, before logging it.
-        try StoreFiles.writeDurably(
-            try AuditValue.jsonEncoder().encode(try checkpoint(id, round: 3)), to: store.checkpointURL(id),
-            keepingPrevious: store.previousCheckpointURL(id))
+        let unlogged = try checkpoint(id, round: 3)
+        try StoreFiles.writeDurably(to: store.checkpointURL(id), keepingPrevious: store.previousCheckpointURL(id)) { file throws(RunStoreError) in
+            _ = try unlogged.writeFile(path: "") { bytes throws(RunStoreError) in try file.write(bytes) }
+        }
         #expect(try await store.latestCheckpoint(runID: id) == (try checkpoint(id, round: 2)))
 
-        // Both files damaged.
+        // Both files damaged in their payload: the logged one is named, with what is wrong.
         for url in [store.checkpointURL(id), store.previousCheckpointURL(id)] {
             var bytes = try Data(contentsOf: url)
-            bytes[bytes.count / 2] ^= 0x01
+            bytes[bytes.count - 40] ^= 0x01
             try bytes.write(to: url)
         }
         let error = await #expect(throws: RunStoreError.self) { try await store.latestCheckpoint(runID: id) }
         #expect(error?.code == .corruptFile)
-        #expect(error?.path == store.checkpointURL(id).path)
-        #expect(error?.detail.contains("the checkpoint of round 2 is damaged or missing: runs.log line 4 recorded SHA-256") == true)
+        #expect(error?.path == store.previousCheckpointURL(id).path)
+        #expect(error?.detail.hasPrefix("the checkpoint of round 2 (runs.log line 4) is unusable: damaged: the SHA-256 of its content is") == true)
+
+        // Its trailer damaged too: no file matches the log.
+        var bytes = try Data(contentsOf: store.previousCheckpointURL(id))
+        bytes[bytes.count - 1] ^= 0x01
+        try bytes.write(to: store.previousCheckpointURL(id))
+        let unmatched = await #expect(throws: RunStoreError.self) { try await store.latestCheckpoint(runID: id) }
+        #expect(unmatched?.path == store.checkpointURL(id).path)
+        #expect(unmatched?.detail.contains("the checkpoint of round 2 is damaged or missing: runs.log line 4 recorded SHA-256") == true)
 
         try FileManager.default.removeItem(at: store.checkpointURL(id))
         try FileManager.default.removeItem(at: store.previousCheckpointURL(id))
         let missing = await #expect(throws: RunStoreError.self) { try await store.latestCheckpoint(runID: id) }
         #expect(missing?.detail.hasSuffix("the file is missing") == true)
+    }
+
+    @Test("a truncated checkpoint is named as truncated, with the sizes")
+    func truncatedCheckpointIsNamed() async throws {
+        let folder = try temporaryStoreFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try RunStore(directory: folder)
+        let id = try await store.submit(try submission()).id
+        try await store.markRunning(id)
+        try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1))
+        let url = store.checkpointURL(id)
+        let whole = try Data(contentsOf: url)
+        // Cut inside the payload, keeping the last 32 bytes the log recorded (a torn copy).
+        try (whole.prefix(whole.count - 44) + whole.suffix(32)).write(to: url)
+        let error = await #expect(throws: RunStoreError.self) { try await store.latestCheckpoint(runID: id) }
+        #expect(error?.code == .corruptFile)
+        #expect(error?.path == url.path)
+        #expect(error?.detail.hasSuffix("truncated: its header and metadata announce \(whole.count) bytes, the file has \(whole.count - 12)") == true)
+    }
+
+    @Test("the checkpoint file holds the model and the strategy's vectors bit for bit, as raw float32 after a small header")
+    func checkpointFileRoundTrip() throws {
+        var original = try checkpoint("run-0001-abcdef01", round: 2)
+        original.global = [0, -0.0, 1e-42, .greatestFiniteMagnitude, -3.25] + (0..<1_000).map { Float($0) * 0.001 }
+        original.strategy = StrategyState(
+            strategy: "fedadam", rounds: 2, firstMoment: original.global.map { $0 / 2 }, secondMoment: original.global.map { abs($0) })
+        original.siteEpsilons = ["hospital-a": 1.25]
+        var file = Data()
+        let digest = try original.writeFile(path: "test") { bytes throws(RunStoreError) in file.append(contentsOf: bytes) }
+        #expect(file.prefix(8) == Data("COHORTCK".utf8))
+        #expect(SHA256.hexDigest(file.dropLast(32)) == digest)
+        #expect(RunCheckpoint.recordedDigest(ofFile: file) == digest)
+        // Three vectors of 1,005 floats, raw, right before the trailer.
+        let payload = file.dropLast(32).suffix(3 * 1_005 * 4)
+        let global = payload.prefix(1_005 * 4).withUnsafeBytes { raw in (0..<1_005).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) } }
+        #expect(global.map(\.bitPattern) == original.global.map(\.bitPattern))
+        let decoded = try RunCheckpoint(file: file, path: "test")
+        #expect(decoded == original)
+        #expect(decoded.global.map(\.bitPattern) == original.global.map(\.bitPattern))
+
+        var future = file
+        future[8] = 2
+        #expect(throws: RunStoreError(.corruptFile, path: "future", "checkpoint format version 2; this orchestrator reads version 1")) {
+            try RunCheckpoint(file: future, path: "future")
+        }
+    }
+
+    @Test("a store whose checkpoints earlier versions wrote as JSON still resumes, and goes on in the binary format")
+    func legacyJSONCheckpointStillReads() async throws {
+        let folder = try temporaryStoreFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let id: String
+        do {
+            let store = try RunStore(directory: folder)
+            id = try await store.submit(try submission()).id
+            try await store.markRunning(id)
+            try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1), asLegacyJSON: true)
+            try await store.recordRound(id, checkpoint: try checkpoint(id, round: 2), asLegacyJSON: true)
+        }
+        let store = try RunStore(directory: folder)
+        let legacy = store.runFolder(id).appendingPathComponent("checkpoint.json")
+        #expect(try Data(contentsOf: legacy).first == UInt8(ascii: "{"))
+        #expect(!FileManager.default.fileExists(atPath: store.checkpointURL(id).path))
+        #expect(try await store.latestCheckpoint(runID: id) == (try checkpoint(id, round: 2)))
+
+        try await store.markRunning(id)
+        try await store.recordRound(id, checkpoint: try checkpoint(id, round: 3))
+        #expect(try await store.latestCheckpoint(runID: id) == (try checkpoint(id, round: 3)))
+        #expect(RunCheckpoint.isFile(try Data(contentsOf: store.checkpointURL(id))))
+        #expect(!FileManager.default.fileExists(atPath: legacy.path))
+        #expect(!FileManager.default.fileExists(atPath: store.runFolder(id).appendingPathComponent("checkpoint.previous.json").path))
     }
 
     @Test("a damaged model file is refused")

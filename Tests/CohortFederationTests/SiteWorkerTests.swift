@@ -2,6 +2,7 @@ import CohortData
 import CohortLearn
 import CohortPrivacy
 import Foundation
+import Synchronization
 import Testing
 @testable import CohortFederation
 
@@ -85,6 +86,63 @@ struct SiteWorkerTests {
         #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1", "run-0001-0badcafe/round-1/repeat-2"])
         let saved = try JSONDecoder().decode(PrivacyLedger.self, from: Data(contentsOf: fixture.state.appendingPathComponent("ledger.json")))
         #expect(saved.charges.count == 2)
+    }
+
+    /// A clock the test moves by hand.
+    final class ManualClock: Sendable {
+        private let seconds = Mutex(1_000.0)
+        var read: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
+        func advance(_ by: Double) { seconds.withLock { $0 += by } }
+    }
+
+    @Test("a run's state is released when it idles or ends; a released round's replay is refused, never charged twice")
+    func releasingRuns() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let clock = ManualClock()
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state, clock: clock.read)
+        let context = try fixture.context(rounds: 3)
+        let statistics = try PreprocessingStatistics(schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
+        _ = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+        #expect(await worker.residentRuns == [context.runID])
+
+        clock.advance(599)
+        #expect(try await worker.releaseIdleRuns(idleFor: 600).isEmpty)
+        #expect(await worker.residentRuns == [context.runID])
+        clock.advance(1)
+        #expect(try await worker.releaseIdleRuns(idleFor: 600) == [context.runID])
+        #expect(await worker.residentRuns.isEmpty)
+
+        // The orchestrator restarted in round 1 and asks it again: the update is gone, and
+        // training again would be a second release: refused, and not charged.
+        let replay = await #expect(throws: SiteError.self) {
+            try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1b")
+        }
+        #expect(replay?.code == .refused)
+        #expect(replay?.message.contains("round 1 of run \(context.runID) was answered already, and its update released when the run had no task for 600 s") == true,
+                "\(String(describing: replay))")
+        #expect(await worker.ledger.charges.map(\.id) == ["\(context.runID)/round-1"])
+
+        // The run goes on: round 2 starts its state afresh.
+        _ = try await worker.train(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "t2")
+        #expect(await worker.residentRuns == [context.runID])
+        #expect(await worker.ledger.charges.map(\.id) == ["\(context.runID)/round-1", "\(context.runID)/round-2"])
+
+        // The orchestrator says the run ended: everything goes, and its tasks are refused.
+        try await worker.endRun(context.runID, state: "completed")
+        #expect(await worker.residentRuns.isEmpty)
+        let late = await #expect(throws: SiteError.self) {
+            try await worker.train(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "t2b")
+        }
+        #expect(late?.message.contains("run \(context.runID) has ended (the orchestrator said completed)") == true, "\(String(describing: late))")
+        await #expect(throws: SiteError.self) {
+            try await worker.evaluate(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "e2")
+        }
+        #expect(await worker.residentRuns.isEmpty)
+        #expect(await worker.ledger.charges.count == 2)
+        let events = try fixture.auditEvents()
+        #expect(events.filter { $0 == "run_released" }.count == 2)
+        #expect(events.filter { $0 == "budget_spent" }.count == 2)
     }
 
     @Test("a task outside the policy is refused with every reason, and the refusal is in the audit log")

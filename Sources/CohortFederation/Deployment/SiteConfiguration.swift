@@ -16,6 +16,8 @@ import Foundation
 /// reconnect:
 ///   initial_seconds: 0.5            # first delay after a lost connection; default 0.5
 ///   maximum_seconds: 30             # the delay doubles up to this; default 30
+/// release_idle_runs_after_seconds: 1800   # a run without a task this long has its state
+///                                   # released (rows, noise, last update); default 1800
 /// ```
 public struct SiteConfiguration: Sendable, Hashable, DeploymentFile {
     public var policy: Plan.FilePath
@@ -24,9 +26,11 @@ public struct SiteConfiguration: Sendable, Hashable, DeploymentFile {
     public var state: Plan.FilePath
     public var reconnectInitialSeconds: Double
     public var reconnectMaximumSeconds: Double
+    /// A run with no task for this long has its state at the site released (`SiteWorker`).
+    public var releaseIdleRunsAfterSeconds: Double
 
     public init(from decoder: any Decoder) throws {
-        let fields = try PlanFields(decoder, known: ["policy", "orchestrator", "pki", "state", "reconnect"])
+        let fields = try PlanFields(decoder, known: ["policy", "orchestrator", "pki", "state", "reconnect", "release_idle_runs_after_seconds"])
         policy = try fields.required("policy")
         orchestrator = try fields.required("orchestrator")
         pki = try fields.required("pki")
@@ -34,6 +38,11 @@ public struct SiteConfiguration: Sendable, Hashable, DeploymentFile {
         let reconnect = try fields.optional("reconnect", as: Reconnect.self)
         reconnectInitialSeconds = reconnect?.initial ?? 0.5
         reconnectMaximumSeconds = reconnect?.maximum ?? 30
+        releaseIdleRunsAfterSeconds = try fields.optional("release_idle_runs_after_seconds", as: Double.self) ?? 1800
+        guard releaseIdleRunsAfterSeconds >= 1 else {
+            throw PlanError(.invalidValue, field: fields.field("release_idle_runs_after_seconds"),
+                            "must be at least 1, got \(releaseIdleRunsAfterSeconds)")
+        }
         guard reconnectInitialSeconds > 0, reconnectMaximumSeconds >= reconnectInitialSeconds else {
             throw PlanError(.invalidValue, field: fields.field("reconnect"),
                             "needs 0 < initial_seconds ≤ maximum_seconds, got \(reconnectInitialSeconds) and \(reconnectMaximumSeconds)")

@@ -9,7 +9,7 @@ import Foundation
 /// |---|---|
 /// | `run_submitted` | `run`, `submission` (a `RunSubmission`) |
 /// | `run_started` | `run`, `after_round` (0, or the round a restarted run resumes after) |
-/// | `round_completed` | `run`, `round`, `record` (a `RoundRecord`), `checkpoint` (SHA-256 of the file) |
+/// | `round_completed` | `run`, `round`, `record` (a `RoundRecord`), `checkpoint` (the SHA-256 a `checkpoint.bin` ends with; of the whole file for the JSON checkpoints of earlier versions) |
 /// | `site_refused` | `run`, `site`, `round`, `reasons` |
 /// | `run_finished` | `run`, `state`, `message`, `model` (SHA-256 of the file, or null) |
 ///

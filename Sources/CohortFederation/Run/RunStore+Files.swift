@@ -5,21 +5,27 @@ import Foundation
 extension RunStore {
     /// The checkpoint of the run's last completed round, nil before its first.
     ///
-    /// Its SHA-256 must be the one the log recorded for that round. (If the orchestrator
-    /// stopped between writing a checkpoint and logging it, the file holds the unlogged next
-    /// round and the logged one is `checkpoint.previous.json`, which is then used.)
+    /// The file's SHA-256 must be the one the log recorded for that round. (If the
+    /// orchestrator stopped between writing a checkpoint and logging it, the file holds the
+    /// unlogged next round and the logged one is `checkpoint.previous.bin`, which is then
+    /// used.) Checkpoints that earlier versions wrote as JSON (`checkpoint.json`,
+    /// `checkpoint.previous.json`) are still read, so a store written by them resumes.
     ///
-    /// - Throws: `.unknownRun`; `.corruptFile` when no checkpoint file matches the log, or
-    ///   the matching one cannot be decoded or is of another run or round.
+    /// - Throws: `.unknownRun`; `.corruptFile` naming the file when no checkpoint file
+    ///   matches the log, or the matching one is truncated, damaged (its content's SHA-256
+    ///   differs from the one it ends with), cannot be decoded, or is of another run or round.
     public func latestCheckpoint(runID: String) throws(RunStoreError) -> RunCheckpoint? {
         let run = try stored(runID)
         guard let expected = run.checkpointHash else { return nil }
         let current = checkpointURL(runID)
         var found: (url: URL, bytes: Data)?
         var seen = [String]()
-        for url in [current, previousCheckpointURL(runID)] {
+        let legacy = Self.legacyCheckpointNames.map { runFolder(runID).appendingPathComponent($0) }
+        for url in [current, previousCheckpointURL(runID)] + legacy {
             guard let bytes = try StoreFiles.read(url) else { continue }
-            let hash = SHA256.hexDigest(bytes)
+            // A checkpoint file names its hash in its last 32 bytes (verified below, once
+            // chosen); a JSON checkpoint of earlier versions is hashed whole.
+            let hash = RunCheckpoint.isFile(bytes) ? RunCheckpoint.recordedDigest(ofFile: bytes) ?? "none" : SHA256.hexDigest(bytes)
             if hash == expected {
                 found = (url, bytes)
                 break
@@ -35,10 +41,20 @@ extension RunStore {
                     + "recorded SHA-256 \(expected), \(what)")
         }
         let checkpoint: RunCheckpoint
-        do {
-            checkpoint = try AuditValue.jsonDecoder().decode(RunCheckpoint.self, from: found.bytes)
-        } catch {
-            throw RunStoreError(.corruptFile, path: found.url.path, "not a readable checkpoint: \(error)")
+        if RunCheckpoint.isFile(found.bytes) {
+            do {
+                checkpoint = try RunCheckpoint(file: found.bytes, path: found.url.path)
+            } catch {
+                throw RunStoreError(
+                    error.code, path: error.path,
+                    "the checkpoint of round \(run.roundsCompleted) (\(logURL.lastPathComponent) \(line)) is unusable: \(error.detail)")
+            }
+        } else {
+            do {
+                checkpoint = try AuditValue.jsonDecoder().decode(RunCheckpoint.self, from: found.bytes)
+            } catch {
+                throw RunStoreError(.corruptFile, path: found.url.path, "not a readable checkpoint: \(error)")
+            }
         }
         guard checkpoint.runID == runID, checkpoint.round == run.roundsCompleted else {
             throw RunStoreError(
@@ -71,15 +87,18 @@ extension RunStore {
         directory.appendingPathComponent("runs").appendingPathComponent(runID)
     }
 
-    /// `DIRECTORY/runs/RUN-ID/checkpoint.json`.
+    /// `DIRECTORY/runs/RUN-ID/checkpoint.bin`.
     public nonisolated func checkpointURL(_ runID: String) -> URL {
-        runFolder(runID).appendingPathComponent("checkpoint.json")
+        runFolder(runID).appendingPathComponent("checkpoint.bin")
     }
 
-    /// `DIRECTORY/runs/RUN-ID/checkpoint.previous.json`.
+    /// `DIRECTORY/runs/RUN-ID/checkpoint.previous.bin`.
     nonisolated func previousCheckpointURL(_ runID: String) -> URL {
-        runFolder(runID).appendingPathComponent("checkpoint.previous.json")
+        runFolder(runID).appendingPathComponent("checkpoint.previous.bin")
     }
+
+    /// The latest and the previous checkpoint of stores written before the binary format.
+    static let legacyCheckpointNames = ["checkpoint.json", "checkpoint.previous.json"]
 
     /// `DIRECTORY/runs/RUN-ID/model.safetensors`.
     public nonisolated func modelURL(_ runID: String) -> URL {

@@ -8,8 +8,8 @@ import Foundation
 /// DIRECTORY/
 ///   runs.log                          one JSON line per event, hash-chained (see RunLog)
 ///   runs.lock                         held while a store is open
-///   runs/run-0007/checkpoint.json     the latest checkpoint (a RunCheckpoint)
-///   runs/run-0007/checkpoint.previous.json   the one before
+///   runs/run-0007/checkpoint.bin      the latest checkpoint (a RunCheckpoint, RunCheckpoint+File.swift)
+///   runs/run-0007/checkpoint.previous.bin    the one before
 ///   runs/run-0007/model.safetensors   the final model
 /// ```
 ///
@@ -121,30 +121,58 @@ public actor RunStore {
     }
 
     /// Records that a running run completed `checkpoint.round` (the next round after its
-    /// last): writes the checkpoint file durably, then appends the round's line with the
-    /// file's SHA-256 and the round's record.
+    /// last): writes the checkpoint file durably (`checkpoint.bin`, see
+    /// `RunCheckpoint+File.swift`), then appends the round's line with the SHA-256 the file
+    /// ends with and the round's record.
     ///
     /// - Throws: `.invalidChange` when the run is not running, the checkpoint is of another
     ///   run, or not of the next round.
     public func recordRound(_ runID: String, checkpoint: RunCheckpoint) throws(RunStoreError) {
+        try recordRound(runID, checkpoint: checkpoint, asLegacyJSON: false)
+    }
+
+    /// `recordRound(_:checkpoint:)`; with `asLegacyJSON`, the checkpoint is written as stores
+    /// before the binary format wrote it (`checkpoint.json`, the log recording the whole
+    /// file's SHA-256), so tests can make such a store and check that it still resumes.
+    func recordRound(_ runID: String, checkpoint: RunCheckpoint, asLegacyJSON: Bool) throws(RunStoreError) {
         guard checkpoint.runID == runID else {
             throw RunStoreError(.invalidChange, path: logURL.path, "a checkpoint of run \(checkpoint.runID) cannot be recorded for run \(runID)")
         }
         guard let record = checkpoint.history.last, record.round == checkpoint.round else {
             throw RunStoreError(.invalidChange, path: logURL.path, "the checkpoint of round \(checkpoint.round) of run \(runID) has no record of that round")
         }
-        let bytes: Data
-        do {
-            bytes = try AuditValue.jsonEncoder().encode(checkpoint)
-        } catch {
-            throw RunStoreError(.writeFailed, path: checkpointURL(runID).path, "cannot encode the checkpoint: \(error)")
-        }
-        let details: [String: AuditValue] = [
+        var details: [String: AuditValue] = [
             "run": .string(runID), "round": .integer(checkpoint.round), "record": try value(record),
-            "checkpoint": .string(SHA256.hexDigest(bytes)),
         ]
-        try append(RunLog.roundCompleted, details) { () throws(RunStoreError) in
-            try StoreFiles.writeDurably(bytes, to: checkpointURL(runID), keepingPrevious: previousCheckpointURL(runID))
+        if asLegacyJSON {
+            let url = runFolder(runID).appendingPathComponent(Self.legacyCheckpointNames[0])
+            let bytes: Data
+            do {
+                bytes = try AuditValue.jsonEncoder().encode(checkpoint)
+            } catch {
+                throw RunStoreError(.writeFailed, path: url.path, "cannot encode the checkpoint: \(error)")
+            }
+            details["checkpoint"] = .string(SHA256.hexDigest(bytes))
+            try append(RunLog.roundCompleted, details) { () throws(RunStoreError) in
+                try StoreFiles.writeDurably(
+                    bytes, to: url, keepingPrevious: runFolder(runID).appendingPathComponent(Self.legacyCheckpointNames[1]))
+            }
+            return
+        }
+        let url = checkpointURL(runID)
+        // The line names the file's hash, known only once the file is written: the line is
+        // checked against the runs' state first, so a refused change writes no file.
+        try check(RunLog.roundCompleted, details.merging(["checkpoint": .string(String(repeating: "0", count: 64))]) { $1 })
+        var digest = ""
+        try StoreFiles.writeDurably(to: url, keepingPrevious: previousCheckpointURL(runID)) { (file: StoreFiles.FileWriter) throws(RunStoreError) in
+            digest = try checkpoint.writeFile(path: url.path) { (bytes: UnsafeRawBufferPointer) throws(RunStoreError) in try file.write(bytes) }
+        }
+        details["checkpoint"] = .string(digest)
+        try append(RunLog.roundCompleted, details)
+        // A store that earlier versions wrote: once a binary checkpoint is logged, their JSON
+        // checkpoints are never read again.
+        for name in Self.legacyCheckpointNames {
+            _ = try? FileManager.default.removeItem(at: runFolder(runID).appendingPathComponent(name))
         }
     }
 
@@ -202,6 +230,17 @@ public actor RunStore {
             return try AuditValue(encoding: encodable)
         } catch {
             throw RunStoreError(.writeFailed, path: logURL.path, "cannot encode \(type(of: encodable)): \(error)")
+        }
+    }
+
+    /// Checks an event against the runs' state without appending it.
+    private func check(_ event: AuditEvent, _ details: [String: AuditValue]) throws(RunStoreError) {
+        let entry = AuditEntry(seq: count + 1, time: AuditLog.timestamp(now()), event: event, details: details, prev: head)
+        var next = log
+        do {
+            try next.apply(entry)
+        } catch {
+            throw RunStoreError(error.code, path: logURL.path, error.detail)
         }
     }
 

@@ -12,11 +12,38 @@ enum StoreFiles {
     /// Writes `bytes` to `url` durably and atomically. With `keepingPrevious`, the file
     /// being replaced stays at that URL (a hard link, made before the replacement).
     static func writeDurably(_ bytes: Data, to url: URL, keepingPrevious previous: URL? = nil) throws(RunStoreError) {
+        try writeDurably(to: url, keepingPrevious: previous) { (file: FileWriter) throws(RunStoreError) in
+            let failure = bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> RunStoreError? in
+                do throws(RunStoreError) {
+                    try file.write(buffer)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
+    /// Writes what `contents` writes, in as many pieces as it likes, to `url` durably and
+    /// atomically (a temporary file, synced, renamed into place, the folder synced): a large
+    /// file needs no buffer of its own. With `keepingPrevious`, the file being replaced stays
+    /// at that URL (a hard link, made before the replacement).
+    static func writeDurably(
+        to url: URL, keepingPrevious previous: URL? = nil, _ contents: (FileWriter) throws(RunStoreError) -> Void
+    ) throws(RunStoreError) {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw failure(.writeFailed, temporary, "cannot create") }
-        if let step = bytes.withUnsafeBytes({ AuditFile.writeAndSync($0, to: descriptor) }) {
-            let error = failure(.writeFailed, temporary, step == .write ? "cannot write" : "cannot sync")
+        do {
+            try contents(FileWriter(descriptor: descriptor, url: temporary))
+        } catch {
+            _ = close(descriptor)
+            _ = unlink(temporary.path)
+            throw error
+        }
+        guard fsync(descriptor) == 0 else {
+            let error = failure(.writeFailed, temporary, "cannot sync")
             _ = close(descriptor)
             throw error
         }
@@ -27,6 +54,17 @@ enum StoreFiles {
         }
         guard rename(temporary.path, url.path) == 0 else { throw failure(.writeFailed, url, "cannot rename into place") }
         try syncFolder(of: url)
+    }
+
+    /// The file `writeDurably(to:keepingPrevious:_:)` is writing.
+    struct FileWriter {
+        fileprivate let descriptor: Int32
+        fileprivate let url: URL
+
+        /// Appends all of `bytes` (retrying short writes).
+        func write(_ bytes: UnsafeRawBufferPointer) throws(RunStoreError) {
+            guard AuditFile.writeAll(bytes, to: descriptor) else { throw StoreFiles.failure(.writeFailed, url, "cannot write") }
+        }
     }
 
     /// Makes the folder holding `url` durable (its entries: a new or renamed file).

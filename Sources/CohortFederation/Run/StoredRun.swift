@@ -90,7 +90,7 @@ public struct StoredRun: Sendable, Equatable, Identifiable {
     public var refusals: [RunRefusal]
     /// Why it ended (a budget, an error, who cancelled it); nil while it runs.
     public var message: String?
-    /// The SHA-256 of the latest checkpoint file, from the log.
+    /// The SHA-256 of the latest checkpoint, from the log (see `RunLog`).
     var checkpointHash: String?
     /// The `runs.log` line that recorded it.
     var checkpointLine: Int?

@@ -24,6 +24,8 @@ public struct AuditEvent: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let evaluationSuppressed: AuditEvent = "evaluation_suppressed"
     /// The site's ledger was charged (the charge, and ε after it).
     public static let budgetSpent: AuditEvent = "budget_spent"
+    /// The site let go of what it held for a run (the run ended, or had no task for long).
+    public static let runReleased: AuditEvent = "run_released"
 
     public init(from decoder: any Decoder) throws {
         self.init(rawValue: try decoder.singleValueContainer().decode(String.self))

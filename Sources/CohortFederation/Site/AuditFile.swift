@@ -72,14 +72,21 @@ struct AuditFile: ~Copyable {
     /// Writes all of `bytes` at the descriptor's position (retrying short writes and EINTR),
     /// then fsyncs; nil on success, else the step that failed, with errno still set.
     static func writeAndSync(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> FailedStep? {
+        guard writeAll(bytes, to: descriptor) else { return .write }
+        return fsync(descriptor) == 0 ? nil : .sync
+    }
+
+    /// Writes all of `bytes` at the descriptor's position, retrying short writes and EINTR;
+    /// false (errno set) when a write fails.
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
         var written = 0
         while written < bytes.count {
             let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
             if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return .write }
+            guard result > 0 else { return false }
             written += result
         }
-        return fsync(descriptor) == 0 ? nil : .sync
+        return true
     }
 
     /// Cuts the file to its first `size` bytes and syncs it (dropping a torn last line).

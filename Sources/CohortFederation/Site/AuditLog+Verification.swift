@@ -7,6 +7,9 @@ public enum AuditVerification: Sendable, Hashable, CustomStringConvertible {
     case ok(events: Int, head: String)
     /// The first line (from 1) that is not, and why.
     case broken(line: Int, reason: String)
+    /// Every line is intact and chained, but the log holds fewer `events` than its head file
+    /// (named `headFile`) records: lines were cut from the end.
+    case truncated(events: Int, recorded: Int, headFile: String)
 
     /// Whether the chain is intact.
     public var isIntact: Bool {
@@ -19,6 +22,9 @@ public enum AuditVerification: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .ok(let events, _): "ok: \(events) event\(events == 1 ? "" : "s"), chain intact"
         case .broken(let line, let reason): "line \(line): \(reason)"
+        case .truncated(let events, let recorded, let headFile):
+            "truncated: \(events) event\(events == 1 ? "" : "s"), but \(headFile) records \(recorded): "
+                + "\(recorded - events) line\(recorded - events == 1 ? " is" : "s are") missing at the end"
         }
     }
 }
@@ -28,24 +34,35 @@ extension AuditLog {
     /// entry (its `hash` matches its content), its `prev` is the SHA-256 of the line before
     /// (64 zeros on the first), and its `seq` is its line number.
     ///
-    /// What it cannot see: lines removed from the end, or every line from an edit to the
-    /// end rewritten with fresh hashes. Comparing `head` with a copy kept elsewhere does.
+    /// With `head` (the log's head file, `AuditHead`), also that the log holds at least the
+    /// events it records and that the line it records last hashes to its head: lines cut from
+    /// the end are `.truncated`, a log rewritten from some line on is `.broken` there.
+    ///
+    /// What it cannot see without a head: lines removed from the end, or every line from an
+    /// edit to the end rewritten with fresh hashes. Whoever can rewrite the head file too can
+    /// hide that; comparing `head` with a copy kept elsewhere cannot be fooled so.
     ///
     /// - Throws: `AuditLogError` `.unreadableFile` when the file cannot be read.
-    public static func verify(fileAt url: URL) throws(AuditLogError) -> AuditVerification {
+    public static func verify(fileAt url: URL, head: AuditHead? = nil, headFile: String? = nil) throws(AuditLogError) -> AuditVerification {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
             throw AuditLogError(.unreadableFile, path: url.path, "cannot read the audit log: \(error.localizedDescription)")
         }
-        return verify(Array(data))
+        return verify(Array(data), head: head, headFile: headFile ?? AuditHead.url(forLog: url).lastPathComponent)
     }
 
-    /// Checks the chain of a log's bytes (see `verify(fileAt:)`).
-    public static func verify(_ bytes: [UInt8]) -> AuditVerification {
+    /// Checks the chain of a log's bytes (see `verify(fileAt:head:)`).
+    public static func verify(_ bytes: [UInt8], head: AuditHead? = nil, headFile: String = "the head file") -> AuditVerification {
         let chain = AuditChain(bytes)
         if let broken = chain.broken { return .broken(line: broken.line, reason: broken.reason) }
+        if let recorded = head {
+            if recorded.events > chain.entries.count {
+                return .truncated(events: chain.entries.count, recorded: recorded.events, headFile: headFile)
+            }
+            if let reason = chain.mismatch(with: recorded, headFile: headFile) { return .broken(line: max(recorded.events, 1), reason: reason) }
+        }
         return .ok(events: chain.entries.count, head: chain.head)
     }
 }
@@ -74,6 +91,8 @@ struct AuditChain {
     var lineCount = 0
     /// The first break, or nil when every line is intact.
     var broken: Break?
+    /// The SHA-256 of each intact line.
+    var lineHashes: [String] = []
 
     /// Reads `bytes` line by line: each must be complete, valid JSON and an intact entry
     /// (its `hash` matches its content), its `prev` the SHA-256 of the line before (64 zeros
@@ -115,8 +134,28 @@ struct AuditChain {
                 return
             }
             head = SHA256.hexDigest(bytes)
+            lineHashes.append(head)
             intactBytes += bytes.count + 1
             entries.append(entry)
         }
+    }
+
+    /// Why the intact lines do not hold what `recorded` says the log held (nil when they
+    /// do, or when they hold fewer events: that is truncation, told apart by the caller).
+    func mismatch(with recorded: AuditHead, headFile: String) -> String? {
+        guard recorded.events <= lineHashes.count else { return nil }
+        let hash = recorded.events == 0 ? AuditEntry.firstPrevious : lineHashes[recorded.events - 1]
+        guard hash != recorded.head else { return nil }
+        return "not the line \(headFile) records as event \(recorded.events) (its hash differs: the log was rewritten from here?)"
+    }
+
+    /// What is wrong with the log against its head file, for a log being resumed: a broken
+    /// chain, fewer events than recorded, or another line where the recorded one was.
+    func problem(against recorded: AuditHead, headFile: URL) -> String? {
+        if let broken { return "line \(broken.line): \(broken.reason)" }
+        if recorded.events > entries.count {
+            return AuditVerification.truncated(events: entries.count, recorded: recorded.events, headFile: headFile.lastPathComponent).description
+        }
+        return mismatch(with: recorded, headFile: headFile.lastPathComponent).map { "line \(max(recorded.events, 1)): \($0)" }
     }
 }

@@ -11,8 +11,16 @@ import Foundation
 /// The rows stay in a per-run `InMemorySite`, the same code `cohort simulate` runs, so a
 /// real federation and a simulation with the same seeds compute the same deltas.
 ///
-/// State survives a restart: the ledger is saved (atomically) to `STATE/ledger.json` after
-/// every charge, before anything leaves; the audit log is append-only with a hash chain.
+/// A run's state here (its validated and encoded rows, its noise, the update last sent) is
+/// released when the run is over: when the orchestrator says it ended (`endRun(_:state:)`),
+/// or when no task of it arrived for a while (`releaseIdleRuns(idleFor:)`; the orchestrator
+/// may have gone away for good). A task of an ended run is refused; so is the replay of a
+/// round whose update was released with an idle run, since answering it again would be a
+/// second release of that round. Later rounds of an idle run start its state afresh.
+///
+/// State survives a restart: the ledger is saved (atomically, and synced) to
+/// `STATE/ledger.json` after every charge, before anything leaves; the audit log is
+/// append-only with a hash chain.
 public actor SiteWorker {
     /// The run a task belongs to, as the orchestrator describes it.
     public struct RunContext: Sendable {
@@ -57,12 +65,24 @@ public actor SiteWorker {
     /// The latest update sent per run, with its "RUN/round-N": that round asked again (the
     /// orchestrator restarted in it) gets the same update, so a replay releases nothing new.
     /// Earlier rounds are never replayed: a resumed run starts after its last completed round.
-    private var sentUpdates: [String: (key: String, update: SiteUpdate)] = [:]
+    private var sentUpdates: [String: (key: String, round: Int, update: SiteUpdate)] = [:]
+    /// When each run with state here last had a task (monotonic seconds).
+    private var lastTask: [String: Double] = [:]
+    /// Runs the orchestrator said have ended, with how: their tasks are refused.
+    private var endedRuns: [String: String] = [:]
+    /// Runs released for want of tasks, with the round of the update released with them
+    /// and how long they had been idle: a replay of that round is refused.
+    private var idleReleases: [String: (round: Int, idleSeconds: Double)] = [:]
+    /// The clock for idleness (tests pass one they move).
+    private let clock: @Sendable () -> Double
 
     /// Loads the site's data and state. Throws when the data, the schema, the ledger or the
     /// audit log cannot be read: a site never starts on state it cannot trust.
-    public init(policy: SitePolicy, stateDirectory: URL) throws {
+    ///
+    /// - Parameter clock: monotonic seconds, for how long a run has been idle.
+    public init(policy: SitePolicy, stateDirectory: URL, clock: @escaping @Sendable () -> Double = SiteWorker.monotonicSeconds) throws {
         self.policy = policy
+        self.clock = clock
         table = try CSVTable(contentsOf: policy.dataset.path.url)
         siteSchema = try policy.dataset.schema.map { try Schema(contentsOf: $0.url) }
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
@@ -103,6 +123,7 @@ public actor SiteWorker {
     /// lost) a new release is charged again under "RUN/preprocessing/repeat-N".
     public func aggregates(_ context: RunContext, taskID: String) async throws -> FeatureAggregates {
         try await received(taskID, kind: "preprocessing", context: context, round: 0)
+        try await refuseIfReleased(context.runID, round: 0, taskID: taskID)
         let (site, noise) = try await admitRun(context, taskID: taskID, round: 0)
         guard let noise else { return try await site.aggregates(schema: context.schema, noise: nil) }
         let key = PreprocessingNoise.chargeID(runID: context.runID)
@@ -122,6 +143,7 @@ public actor SiteWorker {
     /// Trains from the task's global model and returns the clipped, noised delta.
     public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
         try await received(taskID, kind: "training", context: context, round: task.round)
+        try await refuseIfReleased(context.runID, round: task.round, taskID: taskID)
         let key = "\(context.runID)/round-\(task.round)"
         if let sent = sentUpdates[context.runID], sent.key == key {
             let update = sent.update
@@ -166,7 +188,7 @@ public actor SiteWorker {
         case .none:
             break
         }
-        sentUpdates[context.runID] = (key, update)
+        sentUpdates[context.runID] = (key, task.round, update)
         return update
     }
 
@@ -183,6 +205,7 @@ public actor SiteWorker {
     /// Scores the task's global model on the holdout; nil when the site's k suppresses it.
     public func evaluate(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteEvaluation? {
         try await received(taskID, kind: "evaluation", context: context, round: task.round)
+        try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
         let site = runSite(context.runID)
         try await site.prepare(schema: try checkedSchema(context.schema))
         let holdout = try await site.holdoutRecordCount(schema: context.schema)
@@ -200,6 +223,78 @@ public actor SiteWorker {
             "records": .integer(evaluation.records),
         ])
         return evaluation
+    }
+
+    // MARK: Releasing runs
+
+    /// The runs whose state this site holds (rows, noise, the update last sent).
+    public var residentRuns: [String] {
+        Set(runSites.keys).union(sentUpdates.keys).sorted()
+    }
+
+    /// The orchestrator says `runID` ended (`state`: completed, cancelled, failed): its state
+    /// is released, and its tasks are refused from now on. Logged as `run_released`.
+    public func endRun(_ runID: String, state: String) async throws {
+        guard endedRuns[runID] == nil else { return }
+        endedRuns[runID] = state
+        let held = release(runID)
+        idleReleases[runID] = nil
+        _ = try await audit.append(.runReleased, details: [
+            "run": .string(runID), "reason": .string("the orchestrator says the run ended (\(state))"), "held_state": .bool(held),
+        ])
+    }
+
+    /// Releases the state of every run without a task for `seconds` or more, and returns their
+    /// ids. A replay of the round whose update is released with a run is refused; the run's
+    /// later rounds start its state afresh. Each release is logged as `run_released`.
+    @discardableResult
+    public func releaseIdleRuns(idleFor seconds: Double) async throws -> [String] {
+        let now = clock()
+        var released = [String]()
+        for (runID, last) in lastTask.sorted(by: { $0.key < $1.key }) where now - last >= seconds {
+            let round = sentUpdates[runID]?.round
+            release(runID)
+            if let round { idleReleases[runID] = (round, now - last) }
+            released.append(runID)
+            _ = try await audit.append(.runReleased, details: [
+                "run": .string(runID),
+                "reason": .string(String(format: "no task for %.0f s", now - last)),
+                "released_update_of_round": round.map { .integer($0) } ?? .null,
+            ])
+        }
+        return released
+    }
+
+    /// Drops `runID`'s rows, noise and sent update; whether there was any.
+    @discardableResult
+    private func release(_ runID: String) -> Bool {
+        let held = runSites.removeValue(forKey: runID) != nil
+        let sent = sentUpdates.removeValue(forKey: runID) != nil
+        lastTask[runID] = nil
+        return held || sent
+    }
+
+    /// Refuses a task of an ended run, or the replay of `round` when its update was released
+    /// with an idle run (nil: a task that releases nothing, checked only for the run's end).
+    private func refuseIfReleased(_ runID: String, round: Int?, taskID: String) async throws {
+        var reason: String?
+        if let state = endedRuns[runID] {
+            reason = "run \(runID) has ended (the orchestrator said \(state)); this site released its state for it"
+        } else if let round, let released = idleReleases[runID], released.round == round {
+            reason = String(format: "round %d of run %@ was answered already, and its update released when the run had no task for %.0f s; "
+                                + "answering again would release the round a second time", round, runID, released.idleSeconds)
+        }
+        guard let reason else { return }
+        _ = try await audit.append(.taskRefused, details: [
+            "task": .string(taskID), "run": .string(runID), "round": round.map { .integer($0) } ?? .null,
+            "reasons": .list([.string(reason)]),
+        ])
+        throw SiteError(.refused, site: name, reason)
+    }
+
+    /// Seconds on a monotonic clock (`CLOCK_MONOTONIC`), the default for idleness.
+    public static let monotonicSeconds: @Sendable () -> Double = {
+        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
     }
 
     // MARK: Policy
@@ -294,6 +389,7 @@ public actor SiteWorker {
     }
 
     private func runSite(_ runID: String) -> InMemorySite {
+        lastTask[runID] = clock()
         if let site = runSites[runID] { return site }
         var runLedger = PrivacyLedger(unit: .record, site: name)
         for charge in ledger.charges where charge.id.hasPrefix(runID + "/") { _ = try? runLedger.charge(charge) }
@@ -315,7 +411,9 @@ public actor SiteWorker {
     private func record(_ charge: PrivacyCharge, taskID: String) async throws {
         guard try ledger.charge(charge) else { return }
         let data = try JSONEncoder().encode(ledger)
-        try data.write(to: ledgerURL, options: .atomic)
+        // Synced (file and folder) before the update can leave: after a crash the ledger
+        // holds every charge whose release may have gone out.
+        try StoreFiles.writeDurably(data, to: ledgerURL)
         _ = try await audit.append(.budgetSpent, details: [
             "task": .string(taskID), "charge": .string(charge.id), "sampling_rate": .number(charge.mechanism.samplingRate),
             "noise_multiplier": .number(charge.mechanism.noiseMultiplier), "steps": .integer(charge.steps),

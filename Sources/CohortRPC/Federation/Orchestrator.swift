@@ -315,6 +315,10 @@ public actor Orchestrator {
         }
         for continuation in runs[runID]?.watchers.values ?? [:].values { continuation.finish() }
         runs[runID]?.watchers = [:]
+        // The end is durable: the run's sites may let go of what they hold for it.
+        if let plan = try? Plan.parse(yaml: run.submission.planYAML, source: runID), let names = try? Self.siteNames(plan) {
+            await registry.announceEnd(of: runID, state: RunState(state).rawValue, message: message, to: names)
+        }
         if running == runID { running = nil }
         startNextIfIdle()
     }

@@ -20,6 +20,8 @@ public struct SiteAgent: Sendable {
     public var maximumBackoff: Double
     /// A pause before each training task, for tests that stop a site in mid-round; 0 otherwise.
     public var trainingDelay: Double = 0
+    /// A run with no task for this long has its state released at the site (`SiteWorker.releaseIdleRuns`).
+    public var idleRunSeconds: Double = 1800
     public var log: @Sendable (String) -> Void
 
     public init(worker: SiteWorker, host: String, port: Int, credentials: PartyCredentials, limits: MessageLimits = .default,
@@ -34,8 +36,32 @@ public struct SiteAgent: Sendable {
         self.log = log
     }
 
-    /// Serves until cancelled, reconnecting after every failure.
+    /// Serves until cancelled, reconnecting after every failure; meanwhile releases the state
+    /// of runs without a task for `idleRunSeconds` (checked every tenth of that, at most
+    /// every minute).
     public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.releaseIdleRuns() }
+            await self.serve()
+            group.cancelAll()
+        }
+    }
+
+    private func releaseIdleRuns() async {
+        let interval = min(60, idleRunSeconds / 10)
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+            do {
+                for runID in try await worker.releaseIdleRuns(idleFor: idleRunSeconds) {
+                    log(String(format: "run %@ had no task for %.0f s; released what this site held for it", runID, idleRunSeconds))
+                }
+            } catch {
+                log("could not release idle runs: \(error)")
+            }
+        }
+    }
+
+    private func serve() async {
         var delay = initialBackoff
         while !Task.isCancelled {
             let started = Date()
@@ -172,6 +198,9 @@ public struct SiteAgent: Sendable {
                 _ = try await service.submitEvaluation(
                     Cohort_V1_EvaluationResult(result, runID: task.runID, round: Int(task.round), taskID: task.taskID),
                     options: Self.callOptions)
+            case .runEnded(let ended):
+                try await worker.endRun(task.runID, state: ended.state)
+                log("run \(task.runID) ended (\(ended.state)); released what this site held for it")
             case .refusalAcknowledgement(let acknowledgement):
                 log("the orchestrator acknowledged our refusal of \(acknowledgement.refusedTaskID): \(acknowledgement.outcome)")
             case .globalModelChunk, nil:

@@ -52,6 +52,7 @@ public actor SiteRegistry {
     private var sessions: [String: Session] = [:]
     private var pending: [String: Pending] = [:]
     private var nextSession = 0
+    private var nextAnnouncement = 0
     private var lastSeen: [String: Date] = [:]
     /// Called with every refusal (run, site, round, reasons), so watchers see it at once.
     private var onRefusal: @Sendable (String, String, Int, [String]) -> Void = { _, _, _, _ in }
@@ -173,6 +174,24 @@ public actor SiteRegistry {
             throw RPCError(code: .permissionDenied, message: "task \(taskID) was not sent to \(site); a site answers only its own tasks")
         }
         return entry
+    }
+
+    /// Tells each of `sites` that is connected that `runID` ended (`RunEnded` on its task
+    /// stream), so it can release what it holds for the run. A site not connected now is not
+    /// told; it releases the run after a while without tasks.
+    public func announceEnd(of runID: String, state: String, message: String, to sites: [String]) {
+        for site in sites {
+            guard let session = sessions[site] else { continue }
+            nextAnnouncement += 1
+            session.continuation.yield(.with {
+                $0.taskID = "e\(nextAnnouncement)"
+                $0.runID = runID
+                $0.runEnded = .with {
+                    $0.state = state
+                    $0.message = message
+                }
+            })
+        }
     }
 
     /// Waits until every site of `names` is connected, or `seconds` pass; returns those connected.

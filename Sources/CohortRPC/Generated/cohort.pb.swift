@@ -347,6 +347,17 @@ public nonisolated struct Cohort_V1_Task: Sendable {
     set {kind = .globalModelChunk(newValue)}
   }
 
+  /// The run is over (its end is durable at the orchestrator): the site may release what it
+  /// holds for it, and no task of it follows. Sent to the run's connected sites; a site
+  /// that misses it releases the run after a while without tasks.
+  public var runEnded: Cohort_V1_RunEnded {
+    get {
+      if case .runEnded(let v)? = kind {return v}
+      return Cohort_V1_RunEnded()
+    }
+    set {kind = .runEnded(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Kind: Equatable, Sendable {
@@ -358,6 +369,10 @@ public nonisolated struct Cohort_V1_Task: Sendable {
     /// same task_id. Chunks arrive in order, right after their task; a chunk message sets
     /// only task_id (run_id and round are its task's).
     case globalModelChunk(Cohort_V1_GlobalModelChunk)
+    /// The run is over (its end is durable at the orchestrator): the site may release what it
+    /// holds for it, and no task of it follows. Sent to the run's connected sites; a site
+    /// that misses it releases the run after a while without tasks.
+    case runEnded(Cohort_V1_RunEnded)
 
   }
 
@@ -767,6 +782,24 @@ public nonisolated struct Cohort_V1_RefusalAcknowledgement: Sendable {
 
   /// e.g. "the run goes on with the other sites", "the run stopped: too few sites".
   public var outcome: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The end of a run, on the task stream of each of its sites (task_id is unique, run_id the
+/// run's; nothing answers it).
+public nonisolated struct Cohort_V1_RunEnded: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "completed", "cancelled" or "failed".
+  public var state: String = String()
+
+  /// Why, as the run's watchers were told.
+  public var message: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1654,7 +1687,7 @@ nonisolated extension Cohort_V1_TasksRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Cohort_V1_Task: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Task"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}task_id\0\u{3}run_id\0\u{1}round\0\u{2}\u{7}training\0\u{1}evaluation\0\u{1}preprocessing\0\u{3}refusal_acknowledgement\0\u{3}global_model_chunk\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}task_id\0\u{3}run_id\0\u{1}round\0\u{2}\u{7}training\0\u{1}evaluation\0\u{1}preprocessing\0\u{3}refusal_acknowledgement\0\u{3}global_model_chunk\0\u{3}run_ended\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1730,6 +1763,19 @@ nonisolated extension Cohort_V1_Task: SwiftProtobuf.Message, SwiftProtobuf._Mess
           self.kind = .globalModelChunk(v)
         }
       }()
+      case 15: try {
+        var v: Cohort_V1_RunEnded?
+        var hadOneofValue = false
+        if let current = self.kind {
+          hadOneofValue = true
+          if case .runEnded(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.kind = .runEnded(v)
+        }
+      }()
       default: break
       }
     }
@@ -1769,6 +1815,10 @@ nonisolated extension Cohort_V1_Task: SwiftProtobuf.Message, SwiftProtobuf._Mess
     case .globalModelChunk?: try {
       guard case .globalModelChunk(let v)? = self.kind else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .runEnded?: try {
+      guard case .runEnded(let v)? = self.kind else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
     }()
     case nil: break
     }
@@ -2427,6 +2477,41 @@ nonisolated extension Cohort_V1_RefusalAcknowledgement: SwiftProtobuf.Message, S
   public static func ==(lhs: Cohort_V1_RefusalAcknowledgement, rhs: Cohort_V1_RefusalAcknowledgement) -> Bool {
     if lhs.refusedTaskID != rhs.refusedTaskID {return false}
     if lhs.outcome != rhs.outcome {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Cohort_V1_RunEnded: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RunEnded"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}state\0\u{1}message\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.state) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.message) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.state.isEmpty {
+      try visitor.visitSingularStringField(value: self.state, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularStringField(value: self.message, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Cohort_V1_RunEnded, rhs: Cohort_V1_RunEnded) -> Bool {
+    if lhs.state != rhs.state {return false}
+    if lhs.message != rhs.message {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
