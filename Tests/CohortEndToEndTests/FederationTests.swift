@@ -86,6 +86,23 @@ struct FederationTests {
         }
     }
 
+    @Test("record unit with target_epsilon over gRPC: σ is calibrated from the sites' rows, and no site spends more than the target")
+    func targetEpsilonCalibratedFromTheSites() async throws {
+        let federation = try await TestFederation.make()
+        try await federation.startOrchestrator()
+        try await federation.startSites()
+        let plan = try federation.writePlan(rounds: 3, replacing: ["noise_multiplier: 2.0": "target_epsilon: 4"])
+        let run = try await federation.researcher(["run", plan.path, "--out", "runs/real", "--json"])
+        try #require(run.status == 0, "stdout: \(run.standardOutput)\nstderr: \(run.standardError)")
+        let summary = try TrainEvaluateTests.json(String(try #require(run.standardOutput.split(separator: "\n").last)))
+        let epsilon = try #require(summary["epsilon"] as? Double)
+        // The neediest site spends the target (to the accountant's calibration tolerance); none more.
+        #expect(epsilon <= 4 + 1e-6 && epsilon > 3.9, "ε \(epsilon)")
+        let rounds = try Self.rounds(federation.url("runs/real/metrics.jsonl"))
+        let perSite = try #require(rounds.last?["epsilon"] as? [String: Double])
+        #expect(Set(perSite.keys) == Set(federation.siteNames) && perSite.values.allSatisfy { $0 <= 4 + 1e-6 }, "\(perSite)")
+    }
+
     /// Runs `plan` through the federation (`cohort run`, into runs/real) and with `cohort
     /// simulate` (into runs/simulated); returns the run's output and the largest difference
     /// between the two models' weights.

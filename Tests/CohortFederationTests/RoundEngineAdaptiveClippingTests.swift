@@ -203,3 +203,67 @@ struct RoundEngineAdaptiveClippingTests {
         #expect(error.message.contains("2σ_b > z"))
     }
 }
+
+@Suite("Round engine: a record-unit target ε calibrated from the sites' row counts (a real federation)")
+struct RoundEngineRecordCalibrationTests {
+    static func configuration(target: Double, rounds: Int = 3) throws -> FederationConfiguration {
+        var configuration = FederationConfiguration(
+            runID: "calibrated", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression),
+            schema: try EngineFixtures.schema("breast_cancer_wdbc"), rounds: rounds,
+            local: LocalWork(epochs: 1, batchSize: 16, learningRate: 0.1),
+            privacy: TaskPrivacy(unit: .record, exampleClipNorm: 1, noiseMultiplier: 0, noiseSeed: 5, delta: 1e-5),
+            evaluateEvery: 10, seed: 3)
+        configuration.recordTargetEpsilon = target
+        return configuration
+    }
+
+    @Test("σ is the largest any site needs for the target; every site spends at most the target, the neediest about all of it")
+    func everySiteWithinTheTarget() async throws {
+        let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 3)
+        // Different holdouts give the sites different training rows.
+        let sites = zip(tables, [0.2, 0.5, 0.3]).enumerated().map { index, pair in
+            InMemorySite(name: "site-\(index)", table: pair.0, holdoutFraction: pair.1, seed: UInt64(index))
+        }
+        var engine = RoundEngine(configuration: try Self.configuration(target: 2), strategy: try FedAvg())
+        _ = try await engine.run(sites: sites)
+        let sigma = engine.configuration.privacy.noiseMultiplier
+        #expect(sigma > 0)
+        // Independently: each site's σ for ε = 2 over its 3 rounds of ⌈rows/16⌉ steps at q = 16/rows.
+        var needs = [Double]()
+        var spent = [Double]()
+        for site in sites {
+            let rows = try await site.trainingRecordCount(schema: engine.configuration.schema)
+            let steps = 3 * ((rows + 15) / 16)
+            let mechanism = try RDPAccountant().calibrate(
+                samplingRate: 16 / Double(rows), steps: steps, budget: try PrivacyBudget(epsilon: 2, delta: 1e-5))
+            needs.append(mechanism.noiseMultiplier)
+            spent.append(await site.ledger.epsilon(delta: 1e-5).epsilon)
+        }
+        #expect(sigma == needs.max())
+        #expect(spent.allSatisfy { $0 <= 2 + 1e-6 }, "\(spent)")
+        #expect(abs((spent.max() ?? 0) - 2) < 0.01, "\(spent)")
+    }
+
+    @Test("a plan's target_epsilon without row counts (a real federation) is left to the engine; with noised preprocessing it is refused by name")
+    func planConfiguration() throws {
+        // Public ranges on every column, as noised preprocessing needs.
+        var schema = try EngineFixtures.schema("breast_cancer_wdbc")
+        for index in schema.features.indices { schema.features[index].range = 0...5000 }
+        func configuration(_ privacy: String) throws -> FederationConfiguration {
+            let yaml = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsites:\n  - {name: a}\n  - {name: b}\n"
+                + "schema: s.json\nprivacy: \(privacy)\n"
+            return try FederationConfiguration(
+                plan: try Plan.parse(yaml: yaml, source: "t.yaml"),
+                definition: try EngineFixtures.definition(EngineFixtures.logisticRegression),
+                schema: schema, siteRows: nil, siteCount: 2, runID: "r")
+        }
+        let pending = try configuration("{unit: record, clip: 1, target_epsilon: 3}")
+        #expect(pending.recordTargetEpsilon == 3 && pending.privacy.noiseMultiplier == 0)
+        let given = try configuration("{unit: record, clip: 1, noise_multiplier: 1.5}")
+        #expect(given.recordTargetEpsilon == nil && given.privacy.noiseMultiplier == 1.5)
+        let error = try #require(throws: FederationError.self) {
+            try configuration("{unit: record, clip: 1, target_epsilon: 3, noise_preprocessing: true, preprocessing_noise_multiplier: 2}")
+        }
+        #expect(error.message.contains("privacy.target_epsilon"), "\(error)")
+    }
+}

@@ -176,6 +176,18 @@ struct RoundEngineResumeTests {
         #expect(Set(bounds).count == 6, "the bound moves every round: \(bounds)")
     }
 
+    @Test("record unit with σ calibrated after the preprocessing: the resumed run takes σ from its checkpoint")
+    func calibratedRecordUnit() async throws {
+        var configuration = try Self.configuration(
+            runID: "resume-calibrated", rounds: 4,
+            privacy: TaskPrivacy(unit: .record, exampleClipNorm: 1, deltaClipNorm: 10, noiseMultiplier: 0, noiseSeed: 6, delta: 1e-5))
+        configuration.recordTargetEpsilon = 4
+        let scenario = ResumeScenario(configuration: configuration, makeStrategy: { try FedAvg() }, siteCount: 3)
+        try await scenario.expectResumeIsExact(crashAfter: 2, resumeAfter: 2)
+        let sigma = try #require(try await scenario.uninterrupted().finalCheckpoint.noiseMultiplier)
+        #expect(sigma > 0)
+    }
+
     @Test("a crash after the sites trained a round but before its checkpoint: the round is replayed, and charged once")
     func crashInsideARound() async throws {
         let privacy = TaskPrivacy(unit: .record, exampleClipNorm: 1, deltaClipNorm: 10, noiseMultiplier: 1.0, noiseSeed: 2, delta: 1e-5)

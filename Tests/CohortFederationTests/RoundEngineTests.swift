@@ -126,7 +126,7 @@ struct RoundEngineTests {
         #expect(result.history.map(\.answered) == [["a", "b"], ["a", "b"]])
         #expect(result.history.allSatisfy { $0.dropped["c"]?.contains("outside this site's policy") == true })
         // The statistics are those of a and b alone.
-        let pooled = try await RoundEngine.sharedPreprocessing(schema: schema, sites: honest)
+        let pooled = try await RoundEngine.sharedPreprocessing(schema: schema, sites: honest).statistics
         #expect(result.model.preprocessing == pooled)
 
         var strict = RoundEngine(configuration: try configuration(minimum: 3), strategy: try FedAvg())

@@ -31,6 +31,11 @@ public struct FederationConfiguration: Sendable {
     /// 2021); `privacy.deltaClipNorm` is then each round's current bound,
     /// `privacy.noiseMultiplier` the deltas' z_Δ and `privacy.unclippedCountNoise` σ_b.
     public var adaptiveClipping: AdaptiveClipping?
+    /// Record unit in a real federation with a plan's `target_epsilon`: the orchestrator does
+    /// not know the sites' row counts, so `privacy.noiseMultiplier` is 0 until the engine has
+    /// the sites' preprocessing aggregates, and then the smallest σ with which every site's
+    /// planned run spends at most this ε (`RoundEngine.calibrateRecordNoise`).
+    public var recordTargetEpsilon: Double?
     /// σ_pre when the sites release their preprocessing aggregates with noise (a plan's
     /// `privacy.noise_preprocessing`, record unit only); nil: the aggregates are exact and
     /// released outside ε.

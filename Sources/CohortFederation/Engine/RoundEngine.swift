@@ -8,7 +8,9 @@ import Foundation
 /// deadline, validation of every update, streaming aggregation, the strategy's step,
 /// privacy ledgers and federated evaluation.
 public struct RoundEngine: Sendable {
-    public let configuration: FederationConfiguration
+    /// The run's configuration; a pending record-unit calibration
+    /// (`recordTargetEpsilon`) has its σ here once the run has started.
+    public private(set) var configuration: FederationConfiguration
     public private(set) var strategy: any FederatedStrategy
     /// The run's ledger for the site unit (q = sampled / all sites, one step per round).
     public private(set) var runLedger = PrivacyLedger(unit: .site)
@@ -45,7 +47,7 @@ public struct RoundEngine: Sendable {
         checkpoint save: @Sendable (RunCheckpoint) async throws -> Void = { _ in },
         progress: @Sendable (RoundRecord) -> Void = { _ in }
     ) async throws -> Result {
-        let config = configuration
+        var config = configuration
         guard !sites.isEmpty else { throw FederationError("no sites") }
         guard Set(sites.map(\.name)).count == sites.count else { throw FederationError("two sites share a name") }
         guard config.sampling.minimum <= sites.count else {
@@ -57,11 +59,24 @@ public struct RoundEngine: Sendable {
         let statistics: PreprocessingStatistics
         if let checkpoint {
             statistics = checkpoint.preprocessing
+            if config.recordTargetEpsilon != nil {
+                guard let sigma = checkpoint.noiseMultiplier else {
+                    throw FederationError("checkpoint of run \(checkpoint.runID) after round \(checkpoint.round): it has no "
+                                          + "noise multiplier, but the run calibrates σ for its target ε")
+                }
+                config.privacy.noiseMultiplier = sigma
+            }
         } else {
-            statistics = try await Self.sharedPreprocessing(
+            let pooled = try await Self.sharedPreprocessing(
                 schema: config.schema, sites: sites, minimum: config.sampling.minimum, deadline: config.deadlineSeconds,
                 noise: config.preprocessingNoise)
+            statistics = pooled.statistics
+            if let target = config.recordTargetEpsilon {
+                config.privacy.noiseMultiplier = try Self.calibrateRecordNoise(
+                    target: target, trainingRows: pooled.trainingRows, configuration: config)
+            }
         }
+        configuration = config
         let classes = config.schema.label.classes
         let loss = Loss.forClassification(classCount: classes.count)
         let outputWidth = loss.outputWidth(classCount: classes.count)
@@ -211,9 +226,11 @@ public struct RoundEngine: Sendable {
             }
             record.seconds = BLASDiagnostics.now() - start
             history.append(record)
-            try await save(RunCheckpoint(
+            var saved = RunCheckpoint(
                 runID: config.runID, round: round, global: global, preprocessing: statistics, strategy: strategy.state,
-                runLedger: runLedger, siteEpsilons: siteEpsilons, history: history))
+                runLedger: runLedger, siteEpsilons: siteEpsilons, history: history)
+            if config.recordTargetEpsilon != nil { saved.noiseMultiplier = config.privacy.noiseMultiplier }
+            try await save(saved)
             progress(record)
         }
         network.parameters = NamedTensors(flat: global, like: network.parameters)
@@ -401,14 +418,16 @@ public struct RoundEngine: Sendable {
     static func sharedPreprocessing(
         schema: Schema, sites: [any SiteConnection], minimum: Int = 1, deadline: Double? = nil,
         noise: PreprocessingNoise? = nil
-    ) async throws -> PreprocessingStatistics {
+    ) async throws -> (statistics: PreprocessingStatistics, trainingRows: [String: Int]) {
         var merged = FeatureAggregates(schema: schema)
+        var trainingRows = [String: Int]()
         var answered = 0
         var failures = [String]()
         for outcome in await fanOut(sites, deadline: deadline, { try await $0.aggregates(schema: schema, noise: noise) }) {
             switch outcome.result {
             case .success(let aggregates):
                 try merged.merge(aggregates)
+                trainingRows[outcome.site] = aggregates.rowCount
                 answered += 1
             case .failure(let error):
                 failures.append("site \(outcome.site) failed: \(error)")
@@ -418,7 +437,31 @@ public struct RoundEngine: Sendable {
             throw FederationError("preprocessing: \(answered) of \(sites.count) sites answered, the minimum is \(minimum) ("
                                   + failures.joined(separator: "; ") + ")")
         }
-        if noise != nil { return try PreprocessingStatistics(schema: schema, noisedAggregates: merged) }
-        return try PreprocessingStatistics(schema: schema, aggregates: merged)
+        if noise != nil { return (try PreprocessingStatistics(schema: schema, noisedAggregates: merged), trainingRows) }
+        return (try PreprocessingStatistics(schema: schema, aggregates: merged), trainingRows)
+    }
+
+    /// Record unit with a target ε and no σ (a real federation): the smallest σ with which
+    /// every site's planned run, DP-SGD with Poisson rate q = batch / rows over its local
+    /// steps per round × rounds, spends at most `target` at the run's δ (RDP accountant,
+    /// Mironov, Talwar, Zhang 2019). Each site's own σ is calibrated from the training rows
+    /// its aggregates counted, and the largest is taken: ε falls as σ grows, so it covers them
+    /// all. The counts are the sites' exact training rows, which each update reports anyway
+    /// (records per site, released outside ε).
+    static func calibrateRecordNoise(target: Double, trainingRows: [String: Int],
+                                     configuration: FederationConfiguration) throws -> Double {
+        guard !trainingRows.isEmpty else { throw FederationError("no site reported its training rows") }
+        let local = configuration.local
+        var sigma = 0.0
+        for (site, rows) in trainingRows.sorted(by: { $0.key < $1.key }) {
+            guard rows > 0 else { throw FederationError("site \(site) has no training rows") }
+            let batch = min(local.batchSize, rows)
+            let stepsPerRound = local.steps ?? local.epochs * ((rows + batch - 1) / batch)
+            let budget = try PrivacyBudget(epsilon: target, delta: configuration.privacy.delta)
+            let mechanism = try RDPAccountant().calibrate(
+                samplingRate: Double(batch) / Double(rows), steps: max(stepsPerRound * configuration.rounds, 1), budget: budget)
+            sigma = max(sigma, mechanism.noiseMultiplier)
+        }
+        return sigma
     }
 }

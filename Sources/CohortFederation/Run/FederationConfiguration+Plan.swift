@@ -44,6 +44,7 @@ extension FederationConfiguration {
         let sampling = SiteSampling(size: Simulation.size(plan.sampling.perRound), minimum: plan.sampling.minimum)
         var privacy = TaskPrivacy()
         var adaptiveState: CohortPrivacy.AdaptiveClipping?
+        var pendingTarget: Double?
         switch p.unit {
         case .none:
             privacy = TaskPrivacy(unit: .none, deltaClipNorm: p.deltaClip.map(Float.init))
@@ -80,10 +81,18 @@ extension FederationConfiguration {
                 sigma = try Simulation.noiseMultiplier(
                     p.calibration, samplingRate: q, steps: stepsPerRound * plan.rounds,
                     delta: p.delta, unit: "per patient record at the smallest site", alsoSpending: release)
+            } else if case .targetEpsilon(let target)? = p.calibration {
+                // A real federation: rows stay at the sites. σ is set by the engine from the
+                // row counts of the sites' preprocessing aggregates, before round 1.
+                guard !p.noisePreprocessing else {
+                    throw FederationError(
+                        "field 'privacy.target_epsilon': with noise_preprocessing, a real federation's record-unit plan "
+                            + "gives noise_multiplier (the row counts the engine would calibrate from are noised)")
+                }
+                pendingTarget = target
+                sigma = 0
             } else {
-                throw FederationError(
-                    "field 'privacy': a real federation's record-unit plan gives noise_multiplier (σ for a target ε "
-                        + "depends on each site's record count, which stays at the site; each site checks its own ε)")
+                throw FederationError("field 'privacy': give noise_multiplier or target_epsilon")
             }
             privacy = TaskPrivacy(unit: .record, exampleClipNorm: Float(p.clip), deltaClipNorm: p.deltaClip.map(Float.init),
                                   noiseMultiplier: sigma, noiseSeed: noiseSeed, delta: p.delta, siteBudgetEpsilon: p.budgetEpsilon)
@@ -113,6 +122,7 @@ extension FederationConfiguration {
             metrics: plan.evaluation.metrics, seed: plan.seed, deadlineSeconds: plan.sampling.deadlineSeconds)
         roundSchedule = plan.local.schedule == .cosine ? .cosine : .constant
         adaptiveClipping = adaptiveState
+        recordTargetEpsilon = pendingTarget
         if p.noisePreprocessing { preprocessingNoiseMultiplier = p.preprocessingNoiseMultiplier ?? privacy.noiseMultiplier }
     }
 }

@@ -48,6 +48,7 @@ extension RunCheckpoint {
         var runLedger: PrivacyLedger
         var siteEpsilons: [String: Double]
         var history: [RoundRecord]
+        var noiseMultiplier: Double?
         var vectors: [VectorEntry]
 
         private enum CodingKeys: String, CodingKey {
@@ -58,6 +59,7 @@ extension RunCheckpoint {
             case runLedger = "run_ledger"
             case siteEpsilons = "site_epsilons"
             case history
+            case noiseMultiplier = "noise_multiplier"
             case vectors
         }
     }
@@ -84,7 +86,7 @@ extension RunCheckpoint {
         bare.secondMoment = nil
         let metadata = Metadata(
             runID: runID, round: round, preprocessing: preprocessing, strategy: bare, runLedger: runLedger,
-            siteEpsilons: siteEpsilons, history: history,
+            siteEpsilons: siteEpsilons, history: history, noiseMultiplier: noiseMultiplier,
             vectors: vectors.map { VectorEntry(name: $0.name, count: $0.values.count) })
         let document: Data
         do {
@@ -207,6 +209,7 @@ extension RunCheckpoint {
         self.init(
             runID: decoded.runID, round: decoded.round, global: global, preprocessing: decoded.preprocessing,
             strategy: strategy, runLedger: decoded.runLedger, siteEpsilons: decoded.siteEpsilons, history: decoded.history)
+        noiseMultiplier = decoded.noiseMultiplier
     }
 
     private static func littleEndian<T: FixedWidthInteger>(_ type: T.Type, in bytes: Data, at offset: Int) -> T {

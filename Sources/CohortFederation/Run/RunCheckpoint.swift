@@ -35,6 +35,9 @@ public struct RunCheckpoint: Codable, Sendable, Equatable {
     public var siteEpsilons: [String: Double]
     /// The records of rounds 1 through `round`.
     public var history: [RoundRecord]
+    /// Record unit, σ calibrated by the engine after the preprocessing (a real federation's
+    /// `target_epsilon`, `FederationConfiguration.recordTargetEpsilon`); nil otherwise.
+    public var noiseMultiplier: Double?
 
     /// A checkpoint with the given parts.
     public init(
@@ -60,6 +63,7 @@ public struct RunCheckpoint: Codable, Sendable, Equatable {
         case runLedger = "run_ledger"
         case siteEpsilons = "site_epsilons"
         case history
+        case noiseMultiplier = "noise_multiplier"
     }
 
     /// Checks that the checkpoint can resume a run of `configuration` whose model has

@@ -312,9 +312,11 @@ public actor SiteWorker {
         var reasons = [String]()
         var preprocessingNoise: PreprocessingNoise?
         var planName = context.runID, model = context.definition.name, strategy = "?"
+        var targetEpsilon: Double?
         do {
             let plan = try Plan.parse(yaml: context.planYAML, source: "the run's plan")
             planName = plan.name
+            if case .targetEpsilon(let target)? = plan.privacy.calibration { targetEpsilon = target }
             model = plan.model.description
             strategy = plan.strategy.kind.rawValue
             if plan.privacy.noisePreprocessing {
@@ -355,7 +357,20 @@ public actor SiteWorker {
                 // The whole run, projected: checked against the ledger without this run, so
                 // the rounds already paid are not counted twice.
                 let steps = TaskRequest.localSteps(rounds: context.rounds, work: context.local, trainingRecords: records)
-                privacy = .record(noiseMultiplier: context.privacy.noiseMultiplier, batchSize: context.local.batchSize, steps: steps)
+                var sigma = context.privacy.noiseMultiplier
+                if sigma == 0, round == 0, let targetEpsilon, records > 0 {
+                    // A target-ε plan before its σ is known: the orchestrator calibrates σ from
+                    // every site's rows after this preprocessing, as the largest σ any site
+                    // needs, so at least this site's own need: the run projected at that σ
+                    // spends at least what it will (and a minimum-σ rule is checked against a
+                    // σ no larger than the final one). Each training task carries the final σ
+                    // and is checked again.
+                    let budget = try PrivacyBudget(epsilon: targetEpsilon, delta: context.privacy.delta)
+                    sigma = try RDPAccountant().calibrate(
+                        samplingRate: Double(min(context.local.batchSize, records)) / Double(records), steps: max(steps, 1),
+                        budget: budget).noiseMultiplier
+                }
+                privacy = .record(noiseMultiplier: sigma, batchSize: context.local.batchSize, steps: steps)
             case .site:
                 // Projected as it is charged: q = 1 for every round (see `train`).
                 privacy = .site(noiseMultiplier: context.privacy.accountedNoiseMultiplier, samplingRate: 1, rounds: context.rounds)
