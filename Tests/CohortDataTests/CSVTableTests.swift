@@ -116,13 +116,14 @@ struct CSVTableTests {
         #expect(error?.message.contains("/nonexistent/cohort/missing.csv") == true)
     }
 
-    @Test("a 60,000 × 785 numeric file loads quickly",
-          .enabled(if: ProcessInfo.processInfo.environment["COHORT_PERF"] != nil, "set COHORT_PERF=1, in a release build"))
+    /// How fast is for the benchmark, not a test: this checks that a wide file goes through
+    /// parsing, inference, validation and encoding to a matrix of the right shape.
+    @Test("a 3,000 × 785 numeric file parses, infers, validates and encodes to a 3,000 × 784 design matrix")
     func largeFile() throws {
         let columns = 785
         var bytes: [UInt8] = Array((0..<columns).map { "c\($0)" }.joined(separator: ",").utf8) + [10]
-        bytes.reserveCapacity(60_000 * columns * 3)
-        for row in 0..<60_000 {
+        bytes.reserveCapacity(3_000 * columns * 3)
+        for row in 0..<3_000 {
             for column in 0..<columns {
                 if column > 0 { bytes.append(UInt8(ascii: ",")) }
                 let value = (row &* 31 &+ column &* 7) % 256
@@ -134,7 +135,7 @@ struct CSVTableTests {
         var csv: CSVTable?
         let parse = try clock.measure { csv = try CSVTable(parsing: bytes, fileName: "big.csv") }
         let loaded = try #require(csv)
-        #expect(loaded.rowCount == 60_000)
+        #expect(loaded.rowCount == 3_000)
         var schema: Schema?
         let infer = try clock.measure { schema = try Schema.infer(from: loaded, label: "c784") }
         var validated: ValidatedTable?
@@ -143,7 +144,6 @@ struct CSVTableTests {
         var matrix: DesignMatrix?
         let encode = try clock.measure { matrix = try PreprocessingStatistics.fit(rows).apply(to: rows) }
         print("parsed \(bytes.count) bytes in \(parse); inferred in \(infer), validated in \(validate), fitted and encoded in \(encode)")
-        #expect(matrix?.features.shape == [60_000, 784])
-        #expect(parse < .seconds(3))
+        #expect(matrix?.features.shape == [3_000, 784])
     }
 }
