@@ -186,6 +186,28 @@ struct SiteWorkerTests {
         #expect(audit.contains("\"claimed_sampling_rate\":0.1"))
     }
 
+    @Test("a target-ε plan: before σ is known the site projects its own need; a σ that would pass the target here is refused")
+    func targetEpsilonPlan() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        var context = try fixture.context(rounds: 3, sigma: 0)
+        context.planYAML += "privacy: {unit: record, clip: 1, target_epsilon: 2}\n"
+        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        // The preprocessing task carries σ = 0: admitted at the σ this site's own rows need.
+        let statistics = try PreprocessingStatistics(
+            schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
+        // A training task whose σ is too small for this site (calibrated without its rows).
+        context.privacy.noiseMultiplier = 0.9
+        do {
+            _ = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+            Issue.record("a σ spending more than the plan's target was accepted")
+        } catch let error as SiteError {
+            #expect(error.message.contains("above the plan's target_epsilon 2"), "\(error)")
+        }
+        #expect(await worker.ledger.charges.isEmpty)
+    }
+
     @Test("site unit with adaptive clipping: the site sends its noised bit and charges the pair's z, computed from its own noise")
     func adaptiveClippingChargesThePair() async throws {
         let fixture = try Fixture(units: "[site]")

@@ -349,6 +349,7 @@ public actor SiteWorker {
             reasons.append("this site's data does not fit the plan's schema: \(error)")
         }
         if reasons.isEmpty {
+            var targetReasons = [String]()
             let privacy: TaskRequest.Privacy
             switch context.privacy.unit {
             case .none:
@@ -371,6 +372,17 @@ public actor SiteWorker {
                         budget: budget).noiseMultiplier
                 }
                 privacy = .record(noiseMultiplier: sigma, batchSize: context.local.batchSize, steps: steps)
+                if sigma > 0, let targetEpsilon, records > 0 {
+                    // The plan promises its target to every site: a σ calibrated without this
+                    // site's rows (it missed the preprocessing) must not spend more here.
+                    let mechanism = try SubsampledGaussian(
+                        samplingRate: Double(min(context.local.batchSize, records)) / Double(records), noiseMultiplier: sigma)
+                    let projected = RDPAccountant().epsilon(of: mechanism, steps: max(steps, 1), delta: context.privacy.delta).epsilon
+                    if projected > targetEpsilon * (1 + 1e-6) {
+                        targetReasons.append(String(format: "σ = %g would spend ε = %.3f over the run on this site's %d training rows, "
+                                                  + "above the plan's target_epsilon %g", sigma, projected, records, targetEpsilon))
+                    }
+                }
             case .site:
                 // Projected as it is charged: q = 1 for every round (see `train`).
                 privacy = .site(noiseMultiplier: context.privacy.accountedNoiseMultiplier, samplingRate: 1, rounds: context.rounds)
@@ -380,7 +392,7 @@ public actor SiteWorker {
                 privacy: privacy, trainingRecords: records, ledger: try ledger(excludingRun: context.runID),
                 seededNoise: context.privacy.noiseSeed != nil,
                 preprocessingNoiseMultiplier: preprocessingNoise?.noiseMultiplier)
-            reasons = policy.check(request).reasons
+            reasons = policy.check(request).reasons + targetReasons
         }
         guard reasons.isEmpty else {
             _ = try await audit.append(.taskRefused, details: [
