@@ -161,6 +161,45 @@ struct NoisedPreprocessingTests {
         #expect(!refusal.isAccepted && refusal.reasons.contains { $0.contains("this run would cost ε") }, "\(refusal.reasons)")
     }
 
+    @Test("repeat releases: none after an idle release in the same process; after restarts, refused once they would pass the policy's caps")
+    func repeatReleasesAreBounded() async throws {
+        let fixture = try SiteWorkerTests.Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        var context = try fixture.context(sigma: 1.5)
+        context.schema = try Self.rangedSchema()
+        context.planYAML = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsimulation: true\n"
+            + "sites:\n  - {name: hospital-a}\n"
+            + "privacy: {unit: record, noise_multiplier: 1.5, noise: seeded, noise_preprocessing: true, preprocessing_noise_multiplier: 1}\n"
+        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+
+        // Made, then let go with the idle run: a second ask is refused, not released again.
+        let clock = SiteWorkerTests.ManualClock()
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state, clock: clock.read)
+        _ = try await worker.aggregates(context, taskID: "p1")
+        clock.advance(700)
+        #expect(try await worker.releaseIdleRuns(idleFor: 600) == [context.runID])
+        let again = await #expect(throws: SiteError.self) { try await worker.aggregates(context, taskID: "p2") }
+        #expect(again?.message.contains("was made and let go when the run had no task for 700 s") == true, "\(String(describing: again))")
+        #expect(await worker.ledger.charges.count == 1)
+
+        // Each restart may release it again (its release died with the process), charged as a
+        // repeat, until the run's charges would pass the policy's maximum ε per run (10 here).
+        var refusal: SiteError?
+        for attempt in 2...40 where refusal == nil {
+            let restarted = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+            do {
+                _ = try await restarted.aggregates(context, taskID: "p-restart-\(attempt)")
+            } catch let error as SiteError {
+                refusal = error
+            }
+        }
+        let refused = try #require(refusal)
+        #expect(refused.message.contains("would bring this run's ε to"), "\(refused)")
+        let final = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        let spent = await final.ledger.epsilon(delta: 1e-5).epsilon
+        #expect(spent <= 10 && spent > 1, "ε spent on repeats \(spent)")
+    }
+
     @Test("site worker: the charge is in ledger.json and the audit log before the release returns; a restarted site charges a new release again")
     func workerSavesTheChargeFirst() async throws {
         let fixture = try SiteWorkerTests.Fixture()

@@ -117,11 +117,11 @@ struct RoundEngineAdaptiveClippingTests {
         #expect(abs(recorded - expected) / expected < 1e-9)
         #expect(engine.runLedger.charges.count == 6)
         #expect(result.model.provenance.privacy?.contains("adaptive clipping") == true)
-        // Against the orchestrator (q = 1): the site that answered most rounds, one plain
-        // Gaussian step at z per round it answered.
-        var answered = [String: Int]()
-        for record in result.history { for site in record.answered { answered[site, default: 0] += 1 } }
-        let mostRounds = try #require(answered.values.max())
+        // Against the orchestrator (q = 1): the site sampled in most rounds, one plain
+        // Gaussian step at z per round it was sampled in.
+        var sampled = [String: Int]()
+        for record in result.history { for site in record.sampled { sampled[site, default: 0] += 1 } }
+        let mostRounds = try #require(sampled.values.max())
         let direct = RDPAccountant().epsilon(of: try SubsampledGaussian.gaussian(noiseMultiplier: z), steps: mostRounds,
                                              delta: 1e-5).epsilon
         let summary = RunSummary(result: result, configuration: engine.configuration, runDirectory: "/tmp/x")

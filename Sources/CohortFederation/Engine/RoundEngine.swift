@@ -284,14 +284,16 @@ public struct RoundEngine: Sendable {
         }
     }
 
-    /// Site unit: the largest ε any one site spent against an observer who knows which sites
-    /// were sampled (the orchestrator): one plain Gaussian step (q = 1) at the accounted σ per
-    /// round the site answered, composed by the RDP accountant. This is what each site of a
-    /// real federation charges its own ledger. Nil when no site answered.
+    /// Site unit: an upper bound on the ε any one site spent against an observer who knows
+    /// which sites were sampled (the orchestrator): one plain Gaussian step (q = 1) at the
+    /// accounted σ per round the site was sampled in, composed by the RDP accountant. A site
+    /// of a real federation charges its own ledger so for each round it trains, which it can
+    /// do only when sampled; counting the sampled rounds covers a site whose update came
+    /// after the deadline or was rejected, which still left the site. Nil with no rounds.
     static func siteEpsilonWithoutSampling(history: [RoundRecord], privacy: TaskPrivacy) -> Double? {
-        var answered = [String: Int]()
-        for record in history { for site in record.answered { answered[site, default: 0] += 1 } }
-        guard let rounds = answered.values.max(), rounds > 0,
+        var sampled = [String: Int]()
+        for record in history { for site in record.sampled { sampled[site, default: 0] += 1 } }
+        guard let rounds = sampled.values.max(), rounds > 0,
               let gaussian = try? SubsampledGaussian.gaussian(noiseMultiplier: privacy.accountedNoiseMultiplier)
         else { return nil }
         return RDPAccountant().epsilon(of: gaussian, steps: rounds, delta: privacy.delta).epsilon
@@ -456,10 +458,16 @@ public struct RoundEngine: Sendable {
         for (site, rows) in trainingRows.sorted(by: { $0.key < $1.key }) {
             guard rows > 0 else { throw FederationError("site \(site) has no training rows") }
             let batch = min(local.batchSize, rows)
-            let stepsPerRound = local.steps ?? local.epochs * ((rows + batch - 1) / batch)
+            // Counts come from the sites: overflow is an error, not a trap.
+            let (batches, overflowA) = (rows / batch).addingReportingOverflow(rows % batch == 0 ? 0 : 1)
+            let (perRound, overflowB) = local.steps.map { ($0, false) } ?? local.epochs.multipliedReportingOverflow(by: batches)
+            let (steps, overflowC) = perRound.multipliedReportingOverflow(by: configuration.rounds)
+            guard !overflowA, !overflowB, !overflowC else {
+                throw FederationError("site \(site) reports \(rows) training rows, too many steps to account for")
+            }
             let budget = try PrivacyBudget(epsilon: target, delta: configuration.privacy.delta)
             let mechanism = try RDPAccountant().calibrate(
-                samplingRate: Double(batch) / Double(rows), steps: max(stepsPerRound * configuration.rounds, 1), budget: budget)
+                samplingRate: Double(batch) / Double(rows), steps: max(steps, 1), budget: budget)
             sigma = max(sigma, mechanism.noiseMultiplier)
         }
         return sigma

@@ -62,10 +62,9 @@ public struct AuditHead: Codable, Sendable, Hashable {
     /// Replaces the file at `url` with this head: a temporary file renamed into place, so a
     /// reader finds the old head or the new one.
     ///
-    /// Not synced: it describes lines already synced to the log, so whatever a crash leaves
-    /// of it never records more than the log holds, only possibly less (an older head, which
-    /// still verifies). A sync here would put a second disk flush on every audit line, three
-    /// of them on the path of every round.
+    /// Synced before the rename: on a file system that does not flush a renamed file's data
+    /// (XFS, ext4 with noauto_da_alloc), a crash could otherwise leave an empty head file, and
+    /// a site refuses to start on a head it cannot read.
     func write(to url: URL) throws(AuditLogError) {
         let bytes = Array(#"{"events":\#(events),"head":"\#(head)"}"#.utf8) + [UInt8(ascii: "\n")]
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
@@ -73,7 +72,7 @@ public struct AuditHead: Codable, Sendable, Hashable {
         guard descriptor >= 0 else {
             throw AuditLogError(.writeFailed, path: temporary.path, "cannot create the audit head file: \(String(cString: strerror(errno)))")
         }
-        let written = bytes.withUnsafeBytes { AuditFile.writeAll($0, to: descriptor) }
+        let written = bytes.withUnsafeBytes { AuditFile.writeAll($0, to: descriptor) } && fsync(descriptor) == 0
         _ = close(descriptor)
         guard written, rename(temporary.path, url.path) == 0 else {
             throw AuditLogError(.writeFailed, path: url.path, "cannot write the audit head file: \(String(cString: strerror(errno)))")

@@ -72,7 +72,7 @@ public actor SiteWorker {
     private var endedRuns: [String: String] = [:]
     /// Runs released for want of tasks, with the round of the update released with them
     /// and how long they had been idle: a replay of that round is refused.
-    private var idleReleases: [String: (round: Int, idleSeconds: Double)] = [:]
+    private var idleReleases: [String: (round: Int?, idleSeconds: Double)] = [:]
     /// The clock for idleness (tests pass one they move).
     private let clock: @Sendable () -> Double
 
@@ -127,12 +127,14 @@ public actor SiteWorker {
         let (site, noise) = try await admitRun(context, taskID: taskID, round: 0)
         guard let noise else { return try await site.aggregates(schema: context.schema, noise: nil) }
         let key = PreprocessingNoise.chargeID(runID: context.runID)
-        var chargeID = key
-        var repeatCount = 1
-        while ledger.contains(chargeID: chargeID) {
-            repeatCount += 1
-            chargeID = "\(key)/repeat-\(repeatCount)"
+        if ledger.contains(chargeID: key), let released = idleReleases[context.runID] {
+            // The release was made, then let go with the idle run: making another would let
+            // whoever asks average the two. After a restart a repeat is charged (below).
+            try await refuse(context.runID, round: 0, taskID: taskID, String(
+                format: "the preprocessing release of run %@ was made and let go when the run had no task for %.0f s; "
+                    + "a second noised release would cost privacy again", context.runID, released.idleSeconds))
         }
+        let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: 0)
         let aggregates = try await site.aggregates(schema: context.schema, noise: noise, chargeID: chargeID)
         for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
             try await record(charge, taskID: taskID)
@@ -159,12 +161,7 @@ public actor SiteWorker {
         let site = try await admit(context, taskID: taskID, round: task.round)
         // A round already charged here but whose update is lost (the site restarted): training
         // it again is a second release, charged under its own id.
-        var chargeID = key
-        var repeatCount = 1
-        while ledger.contains(chargeID: chargeID) {
-            repeatCount += 1
-            chargeID = "\(key)/repeat-\(repeatCount)"
-        }
+        let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: task.round)
         let update = try await site.train(task, chargeID: chargeID)
         switch task.privacy.unit {
         case .record:
@@ -254,7 +251,7 @@ public actor SiteWorker {
         for (runID, last) in lastTask.sorted(by: { $0.key < $1.key }) where now - last >= seconds {
             let round = sentUpdates[runID]?.round
             release(runID)
-            if let round { idleReleases[runID] = (round, now - last) }
+            idleReleases[runID] = (round, now - last)
             released.append(runID)
             _ = try await audit.append(.runReleased, details: [
                 "run": .string(runID),
@@ -280,16 +277,47 @@ public actor SiteWorker {
         var reason: String?
         if let state = endedRuns[runID] {
             reason = "run \(runID) has ended (the orchestrator said \(state)); this site released its state for it"
-        } else if let round, let released = idleReleases[runID], released.round == round {
+        } else if let round, let released = idleReleases[runID], released.round == round, round > 0 {
             reason = String(format: "round %d of run %@ was answered already, and its update released when the run had no task for %.0f s; "
                                 + "answering again would release the round a second time", round, runID, released.idleSeconds)
         }
         guard let reason else { return }
+        try await refuse(runID, round: round, taskID: taskID, reason)
+    }
+
+    /// Logs the refusal of a task and throws it.
+    private func refuse(_ runID: String, round: Int?, taskID: String, _ reason: String) async throws -> Never {
         _ = try await audit.append(.taskRefused, details: [
             "task": .string(taskID), "run": .string(runID), "round": round.map { .integer($0) } ?? .null,
             "reasons": .list([.string(reason)]),
         ])
         throw SiteError(.refused, site: name, reason)
+    }
+
+    /// The id to charge a release of `key` under: `key` itself, or `key/repeat-N` when the
+    /// ledger holds it already (the first release was lost with a restart, so this is a second
+    /// one). A repeat is refused when, charged like the first, it would take the lifetime
+    /// ledger past the policy's `lifetime_epsilon` or this run's own charges past its
+    /// `maximum_epsilon_per_run`: the policy's projection at admission counts the planned
+    /// run once, not its repeats.
+    private func repeatChargeID(_ key: String, context: RunContext, taskID: String, round: Int) async throws -> String {
+        guard let first = ledger.charges.first(where: { $0.id == key }) else { return key }
+        var repeatCount = 2
+        while ledger.contains(chargeID: "\(key)/repeat-\(repeatCount)") { repeatCount += 1 }
+        let chargeID = "\(key)/repeat-\(repeatCount)"
+        let repeated = try PrivacyCharge(id: chargeID, label: first.label + " (repeat)", mechanism: first.mechanism, steps: first.steps)
+        var run = PrivacyLedger(unit: .record, site: name)
+        for charge in ledger.charges where charge.id.hasPrefix(context.runID + "/") { try run.charge(charge) }
+        let delta = policy.privacy.delta
+        let lifetime = ledger.epsilon(afterCharging: repeated, delta: delta).epsilon
+        let perRun = run.epsilon(afterCharging: repeated, delta: delta).epsilon
+        if lifetime > policy.privacy.lifetimeEpsilon || perRun > policy.privacy.maximumEpsilonPerRun {
+            try await refuse(context.runID, round: round, taskID: taskID, String(
+                format: "releasing %@ again would bring this run's ε to %.3f (policy maximum %g) and the lifetime ε to %.3f "
+                    + "(policy %g), δ = %g", key, perRun, policy.privacy.maximumEpsilonPerRun, lifetime,
+                policy.privacy.lifetimeEpsilon, delta))
+        }
+        return chargeID
     }
 
     /// Seconds on a monotonic clock (`CLOCK_MONOTONIC`), the default for idleness.
@@ -366,18 +394,25 @@ public actor SiteWorker {
                     // spends at least what it will (and a minimum-σ rule is checked against a
                     // σ no larger than the final one). Each training task carries the final σ
                     // and is checked again.
-                    let budget = try PrivacyBudget(epsilon: targetEpsilon, delta: context.privacy.delta)
-                    sigma = try RDPAccountant().calibrate(
-                        samplingRate: Double(min(context.local.batchSize, records)) / Double(records), steps: max(steps, 1),
-                        budget: budget).noiseMultiplier
+                    do {
+                        let budget = try PrivacyBudget(epsilon: targetEpsilon, delta: context.privacy.delta)
+                        sigma = try RDPAccountant().calibrate(
+                            samplingRate: Double(min(context.local.batchSize, records)) / Double(records), steps: max(steps, 1),
+                            budget: budget).noiseMultiplier
+                    } catch {
+                        targetReasons.append("this site's \(records) training rows cannot meet the plan's target_epsilon "
+                                             + "\(targetEpsilon): \(error)")
+                    }
                 }
                 privacy = .record(noiseMultiplier: sigma, batchSize: context.local.batchSize, steps: steps)
                 if sigma > 0, let targetEpsilon, records > 0 {
                     // The plan promises its target to every site: a σ calibrated without this
                     // site's rows (it missed the preprocessing) must not spend more here.
-                    let mechanism = try SubsampledGaussian(
+                    let mechanism = try? SubsampledGaussian(
                         samplingRate: Double(min(context.local.batchSize, records)) / Double(records), noiseMultiplier: sigma)
-                    let projected = RDPAccountant().epsilon(of: mechanism, steps: max(steps, 1), delta: context.privacy.delta).epsilon
+                    let projected = mechanism.map {
+                        RDPAccountant().epsilon(of: $0, steps: max(steps, 1), delta: context.privacy.delta).epsilon
+                    } ?? .infinity
                     if projected > targetEpsilon * (1 + 1e-6) {
                         targetReasons.append(String(format: "σ = %g would spend ε = %.3f over the run on this site's %d training rows, "
                                                   + "above the plan's target_epsilon %g", sigma, projected, records, targetEpsilon))

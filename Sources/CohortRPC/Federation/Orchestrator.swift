@@ -298,9 +298,11 @@ public actor Orchestrator {
 
     private func finish(_ runID: String, state: Cohort_V1_RunState, message: String, summaryJSON: String, model: Data? = nil) async {
         guard let run = runs[runID] else { return }
+        var recorded = true
         do {
             try await store.finish(runID, state: RunState(state), message: message, model: model)
         } catch {
+            recorded = false
             log("\(runID): could not record its end: \(error)")
         }
         runs[runID]?.state = state
@@ -315,8 +317,9 @@ public actor Orchestrator {
         }
         for continuation in runs[runID]?.watchers.values ?? [:].values { continuation.finish() }
         runs[runID]?.watchers = [:]
-        // The end is durable: the run's sites may let go of what they hold for it.
-        if let plan = try? Plan.parse(yaml: run.submission.planYAML, source: runID), let names = try? Self.siteNames(plan) {
+        // Once the end is durable the run's sites may let go of what they hold for it; if it
+        // is not, a restart resumes the run, and its sites must still answer it.
+        if recorded, let plan = try? Plan.parse(yaml: run.submission.planYAML, source: runID), let names = try? Self.siteNames(plan) {
             await registry.announceEnd(of: runID, state: RunState(state).rawValue, message: message, to: names)
         }
         if running == runID { running = nil }

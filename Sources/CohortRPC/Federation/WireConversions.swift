@@ -122,9 +122,21 @@ extension Cohort_V1_AggregatesResult {
         count >= 0 ? (UInt64(count), 0) : (0, Int64(count))
     }
 
-    /// The count the unsigned field and its signed twin carry together.
-    private static func joined(_ unsigned: UInt64, _ signed: Int64) -> Int {
-        Int(clamping: unsigned) &+ Int(signed)
+    /// The largest count a site may report (in absolute value): far above any hospital's
+    /// rows, far below where the engine's arithmetic on counts could overflow.
+    static let countLimit = 1 << 40
+
+    /// The count the unsigned field and its signed twin carry together: at most one of them
+    /// set, the signed one only for a negative (noised) count, and within `countLimit`.
+    private static func joined(_ unsigned: UInt64, _ signed: Int64, field: String) throws -> Int {
+        guard unsigned == 0 || signed == 0, signed <= 0 else {
+            throw WireError("aggregates: \(field) sets both its count fields, or a positive signed one (\(unsigned), \(signed))")
+        }
+        let value = signed < 0 ? Int(signed) : Int(clamping: unsigned)
+        guard abs(value) <= countLimit else {
+            throw WireError("aggregates: \(field) = \(value) is beyond any site's size (limit \(countLimit))")
+        }
+        return value
     }
 
     func decoded() throws -> FeatureAggregates {
@@ -135,22 +147,28 @@ extension Cohort_V1_AggregatesResult {
                 guard numeric.sum.isFinite, numeric.sumOfSquares.isFinite else {
                     throw WireError("aggregates of \(wire.name): sums must be finite")
                 }
-                return .numeric(NumericAggregate(name: wire.name, count: Self.joined(numeric.count, numeric.signedCount),
-                                                 missingCount: Self.joined(wire.missing, wire.signedMissing), sum: numeric.sum,
+                return .numeric(NumericAggregate(name: wire.name,
+                                                 count: try Self.joined(numeric.count, numeric.signedCount, field: "\(wire.name) count"),
+                                                 missingCount: try Self.joined(wire.missing, wire.signedMissing, field: "\(wire.name) missing"),
+                                                 sum: numeric.sum,
                                                  sumOfSquares: numeric.sumOfSquares))
             case .categorical(let categorical):
                 let counts = categorical.signedLevelCounts.isEmpty
                     ? categorical.levelCounts.map { Int(clamping: $0) } : categorical.signedLevelCounts.map { Int($0) }
+                guard counts.allSatisfy({ abs($0) <= Self.countLimit }) else {
+                    throw WireError("aggregates of \(wire.name): a level count beyond any site's size (limit \(Self.countLimit))")
+                }
                 guard categorical.levels.count == counts.count else {
                     throw WireError("aggregates of \(wire.name): \(categorical.levels.count) levels but \(counts.count) counts")
                 }
                 return .categorical(CategoricalAggregate(name: wire.name, levels: categorical.levels, levelCounts: counts,
-                                                         missingCount: Self.joined(wire.missing, wire.signedMissing)))
+                                                         missingCount: try Self.joined(wire.missing, wire.signedMissing,
+                                                                                       field: "\(wire.name) missing")))
             case nil:
                 throw WireError("aggregates of \(wire.name): neither numeric nor categorical")
             }
         }
-        return FeatureAggregates(rowCount: Self.joined(rows, signedRows), features: decodedFeatures)
+        return FeatureAggregates(rowCount: try Self.joined(rows, signedRows, field: "rows"), features: decodedFeatures)
     }
 }
 
