@@ -185,7 +185,11 @@ public actor SiteWorker {
         case .none:
             break
         }
-        sentUpdates[context.runID] = (key, task.round, update)
+        // Kept for a replay, unless the run ended or was let go while this round trained
+        // (the actor was free during the await): nothing would ever release it then.
+        if endedRuns[context.runID] == nil, lastTask[context.runID] != nil {
+            sentUpdates[context.runID] = (key, task.round, update)
+        }
         return update
     }
 
