@@ -161,16 +161,25 @@ struct NoisedPreprocessingTests {
         #expect(!refusal.isAccepted && refusal.reasons.contains { $0.contains("this run would cost ε") }, "\(refusal.reasons)")
     }
 
+    /// The fixture's run context with a plan asking for noised preprocessing at σ_pre (and
+    /// training at σ = 1.5), over a schema with ranges.
+    static func noisedContext(_ fixture: SiteWorkerTests.Fixture, preprocessingNoiseMultiplier: Double) throws
+        -> SiteWorker.RunContext {
+        var context = try fixture.context(sigma: 1.5)
+        context.schema = try rangedSchema()
+        context.planYAML = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsimulation: true\n"
+            + "sites:\n  - {name: hospital-a}\n"
+            + "privacy: {unit: record, noise_multiplier: 1.5, noise: seeded, noise_preprocessing: true, "
+            + "preprocessing_noise_multiplier: \(preprocessingNoiseMultiplier)}\n"
+        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+        return context
+    }
+
     @Test("repeat releases: none after an idle release in the same process; after restarts, refused once they would pass the policy's caps")
     func repeatReleasesAreBounded() async throws {
         let fixture = try SiteWorkerTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
-        var context = try fixture.context(sigma: 1.5)
-        context.schema = try Self.rangedSchema()
-        context.planYAML = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsimulation: true\n"
-            + "sites:\n  - {name: hospital-a}\n"
-            + "privacy: {unit: record, noise_multiplier: 1.5, noise: seeded, noise_preprocessing: true, preprocessing_noise_multiplier: 1}\n"
-        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+        let context = try Self.noisedContext(fixture, preprocessingNoiseMultiplier: 1)
 
         // Made, then let go with the idle run: a second ask is refused, not released again.
         let clock = SiteWorkerTests.ManualClock()
@@ -204,12 +213,7 @@ struct NoisedPreprocessingTests {
     func workerSavesTheChargeFirst() async throws {
         let fixture = try SiteWorkerTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
-        var context = try fixture.context(sigma: 1.5)
-        context.schema = try Self.rangedSchema()
-        context.planYAML = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsimulation: true\n"
-            + "sites:\n  - {name: hospital-a}\n"
-            + "privacy: {unit: record, noise_multiplier: 1.5, noise: seeded, noise_preprocessing: true, preprocessing_noise_multiplier: 4}\n"
-        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+        let context = try Self.noisedContext(fixture, preprocessingNoiseMultiplier: 4)
         let ledgerFile = fixture.state.appendingPathComponent("ledger.json")
         let first: FeatureAggregates
         do {
@@ -241,12 +245,7 @@ struct NoisedPreprocessingTests {
     func workerRefusesWeakPreprocessingNoise() async throws {
         let fixture = try SiteWorkerTests.Fixture(minimumNoise: 1)
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
-        var context = try fixture.context(sigma: 1.5)
-        context.schema = try Self.rangedSchema()
-        context.planYAML = "name: t\nmodel: logistic-regression\nlabel: malignant\nrounds: 3\nsimulation: true\n"
-            + "sites:\n  - {name: hospital-a}\n"
-            + "privacy: {unit: record, noise_multiplier: 1.5, noise: seeded, noise_preprocessing: true, preprocessing_noise_multiplier: 0.5}\n"
-        context.planHash = try Plan.parse(yaml: context.planYAML).hash
+        let context = try Self.noisedContext(fixture, preprocessingNoiseMultiplier: 0.5)
         let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
         let error = try await #require(throws: SiteError.self) { try await worker.aggregates(context, taskID: "p") }
         #expect(error.message.contains("preprocessing noise multiplier 0.5 is below this site's minimum 1"), "\(error)")
