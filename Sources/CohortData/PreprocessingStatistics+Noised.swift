@@ -26,16 +26,9 @@ extension PreprocessingStatistics {
     /// - Throws: `DataError` `.statisticsMismatch` when the aggregates are not of the schema's
     ///   active features, `.invalidSchema` naming a numeric feature without a range.
     public init(schema: Schema, noisedAggregates aggregates: FeatureAggregates) throws {
-        let active = schema.activeFeatures
-        guard active.count == aggregates.features.count else {
-            throw DataError(
-                .statisticsMismatch,
-                "the aggregates describe \(aggregates.features.count) features, the schema has \(active.count) active ones")
-        }
-        var features: [FeatureStatistics] = []
-        for (feature, aggregate) in zip(active, aggregates.features) {
-            switch (feature.kind, aggregate) {
-            case (.numeric, .numeric(let numeric)) where numeric.name == feature.name:
+        let features = try Self.statistics(
+            schema: schema, aggregates: aggregates,
+            numeric: { feature, numeric in
                 guard let range = feature.range else {
                     throw DataError(.invalidSchema, "noised statistics need the feature's public range", columnName: feature.name)
                 }
@@ -45,24 +38,18 @@ extension PreprocessingStatistics {
                 let floor = Self.noisedStandardDeviationFloor * width
                 let variance = min(max(numeric.sumOfSquares / n - rawMean * rawMean, floor * floor), width * width / 4)
                 let mean = min(max(rawMean, range.lowerBound), range.upperBound)
-                features.append(.numeric(NumericStatistics(
+                return NumericStatistics(
                     name: feature.name, mean: mean, standardDeviation: variance.squareRoot(),
-                    imputedValue: feature.missing == .impute ? mean : nil)))
-            case (.categorical(let levels), .categorical(let categorical))
-                where categorical.name == feature.name && categorical.levels == levels:
+                    imputedValue: feature.missing == .impute ? mean : nil)
+            },
+            categorical: { feature, levels, categorical in
                 var best = 0
                 for (index, count) in categorical.levelCounts.enumerated() where count > categorical.levelCounts[best] {
                     best = index
                 }
-                features.append(.categorical(CategoricalStatistics(
-                    name: feature.name, levels: levels, imputedLevel: feature.missing == .impute ? levels[best] : nil)))
-            default:
-                throw DataError(
-                    .statisticsMismatch,
-                    "the aggregate \"\(aggregate.name)\" does not match the schema's feature (its name, kind or levels differ)",
-                    columnName: feature.name)
-            }
-        }
+                return CategoricalStatistics(
+                    name: feature.name, levels: levels, imputedLevel: feature.missing == .impute ? levels[best] : nil)
+            })
         self.init(rowCount: max(aggregates.rowCount, 0), features: features)
     }
 }

@@ -43,26 +43,19 @@ public struct PreprocessingStatistics: Sendable, Equatable, Hashable, Codable {
     /// - Throws: `DataError` `.statisticsMismatch` when the aggregates are not of the
     ///   schema's active features, `.noValues` when a feature has no value at all.
     public init(schema: Schema, aggregates: FeatureAggregates) throws {
-        let active = schema.activeFeatures
-        guard active.count == aggregates.features.count else {
-            throw DataError(
-                .statisticsMismatch,
-                "the aggregates describe \(aggregates.features.count) features, the schema has \(active.count) active ones")
-        }
-        var features: [FeatureStatistics] = []
-        for (feature, aggregate) in zip(active, aggregates.features) {
-            switch (feature.kind, aggregate) {
-            case (.numeric, .numeric(let numeric)) where numeric.name == feature.name:
+        let features = try Self.statistics(
+            schema: schema, aggregates: aggregates,
+            numeric: { feature, numeric in
                 guard let mean = numeric.mean, let variance = numeric.populationVariance else {
                     throw DataError(
                         .noValues, "no row of the \(aggregates.rowCount) has a value, so its mean cannot be learned",
                         columnName: feature.name)
                 }
-                features.append(.numeric(NumericStatistics(
+                return NumericStatistics(
                     name: feature.name, mean: mean, standardDeviation: variance.squareRoot(),
-                    imputedValue: feature.missing == .impute ? mean : nil)))
-            case (.categorical(let levels), .categorical(let categorical))
-                where categorical.name == feature.name && categorical.levels == levels:
+                    imputedValue: feature.missing == .impute ? mean : nil)
+            },
+            categorical: { feature, levels, categorical in
                 var imputed: String?
                 if feature.missing == .impute {
                     guard let level = categorical.mostFrequentLevel else {
@@ -72,7 +65,35 @@ public struct PreprocessingStatistics: Sendable, Equatable, Hashable, Codable {
                     }
                     imputed = level
                 }
-                features.append(.categorical(CategoricalStatistics(name: feature.name, levels: levels, imputedLevel: imputed)))
+                return CategoricalStatistics(name: feature.name, levels: levels, imputedLevel: imputed)
+            })
+        self.init(rowCount: aggregates.rowCount, features: features)
+    }
+
+    /// Each active feature of `schema` with its aggregate, in order, made into statistics by
+    /// `numeric` or `categorical` (which the exact and the noised statistics supply).
+    ///
+    /// - Throws: `DataError` `.statisticsMismatch` when the aggregates do not describe the
+    ///   schema's active features (count, or a feature's name, kind or levels), at the first
+    ///   feature that differs; what the closures throw.
+    static func statistics(
+        schema: Schema, aggregates: FeatureAggregates,
+        numeric: (FeatureColumn, NumericAggregate) throws -> NumericStatistics,
+        categorical: (FeatureColumn, [String], CategoricalAggregate) throws -> CategoricalStatistics
+    ) throws -> [FeatureStatistics] {
+        let active = schema.activeFeatures
+        guard active.count == aggregates.features.count else {
+            throw DataError(
+                .statisticsMismatch,
+                "the aggregates describe \(aggregates.features.count) features, the schema has \(active.count) active ones")
+        }
+        return try zip(active, aggregates.features).map { feature, aggregate in
+            switch (feature.kind, aggregate) {
+            case (.numeric, .numeric(let aggregate)) where aggregate.name == feature.name:
+                return .numeric(try numeric(feature, aggregate))
+            case (.categorical(let levels), .categorical(let aggregate))
+                where aggregate.name == feature.name && aggregate.levels == levels:
+                return .categorical(try categorical(feature, levels, aggregate))
             default:
                 throw DataError(
                     .statisticsMismatch,
@@ -80,7 +101,6 @@ public struct PreprocessingStatistics: Sendable, Equatable, Hashable, Codable {
                     columnName: feature.name)
             }
         }
-        self.init(rowCount: aggregates.rowCount, features: features)
     }
 
     /// The design matrix of `table`: one row per table row, numeric features imputed then

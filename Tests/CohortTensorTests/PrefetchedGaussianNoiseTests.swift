@@ -11,20 +11,22 @@ struct PrefetchedGaussianNoiseTests {
         return sizes.map { Tensor<Float>.randomNormal([$0], using: &generator) }
     }
 
-    @Test("prefetched noise is bit for bit the noise drawn directly, and leaves the streams at the same place")
-    func sameAsDirect() throws {
-        let steps = 7, sigma = 1.3, scale: Float = 1 / 64
-        let direct = try ParallelGaussianNoise(GaussianNoise.seeded(11), count: 2)
-        var expected = Self.gradients(1)
+    /// Adds `steps` steps of noise to the gradients through a `PrefetchedGaussianNoise` and
+    /// checks them, bit for bit, against the same noise drawn directly, and that both leave
+    /// the streams at the same place.
+    static func expectSameAsDirect(noiseSeed: UInt64, gradientsSeed: UInt64, steps: Int, sigma: Double, scale: Float,
+                                   drawsAhead: Bool) throws {
+        let direct = try ParallelGaussianNoise(GaussianNoise.seeded(noiseSeed), count: 2)
+        var expected = gradients(gradientsSeed)
         for _ in 0..<steps {
             for index in expected.indices {
                 direct.addNoise(to: &expected[index], standardDeviation: sigma)
                 expected[index].scale(by: scale)
             }
         }
-        let ahead = try ParallelGaussianNoise(GaussianNoise.seeded(11), count: 2)
-        let prefetched = PrefetchedGaussianNoise(ahead, sizes: Self.sizes, steps: steps)
-        var actual = Self.gradients(1)
+        let through = try ParallelGaussianNoise(GaussianNoise.seeded(noiseSeed), count: 2)
+        let prefetched = PrefetchedGaussianNoise(through, sizes: sizes, steps: steps, drawsAhead: drawsAhead)
+        var actual = gradients(gradientsSeed)
         for _ in 0..<steps {
             prefetched.withNextStep { step in
                 for index in actual.indices {
@@ -34,39 +36,21 @@ struct PrefetchedGaussianNoiseTests {
         }
         prefetched.stop()
         #expect(actual == expected)
-        for (a, b) in zip(ahead.streams, direct.streams) {
+        #expect(actual != gradients(gradientsSeed), "noise was added")
+        for (a, b) in zip(through.streams, direct.streams) {
             #expect(a.randomWords(count: 4) == b.randomWords(count: 4), "each stream is where drawing directly left it")
         }
     }
 
+    @Test("prefetched noise is bit for bit the noise drawn directly, and leaves the streams at the same place")
+    func sameAsDirect() throws {
+        try Self.expectSameAsDirect(noiseSeed: 11, gradientsSeed: 1, steps: 7, sigma: 1.3, scale: 1 / 64, drawsAhead: true)
+    }
+
     @Test("a step the training loop draws itself, straight into the tensors, is bit for bit the noise drawn directly")
     func drawnInTheLoopSameAsDirect() throws {
-        let steps = 5, sigma = 0.7, scale: Float = 1 / 128
-        let direct = try ParallelGaussianNoise(GaussianNoise.seeded(23), count: 2)
-        var expected = Self.gradients(2)
-        for _ in 0..<steps {
-            for index in expected.indices {
-                direct.addNoise(to: &expected[index], standardDeviation: sigma)
-                expected[index].scale(by: scale)
-            }
-        }
-        let inLoop = try ParallelGaussianNoise(GaussianNoise.seeded(23), count: 2)
         // No drawing thread: every step is drawn by the loop.
-        let prefetched = PrefetchedGaussianNoise(inLoop, sizes: Self.sizes, steps: steps, drawsAhead: false)
-        var actual = Self.gradients(2)
-        for _ in 0..<steps {
-            prefetched.withNextStep { step in
-                for index in actual.indices {
-                    step.addNoise(toPart: index, of: &actual[index], standardDeviation: sigma, thenScaleBy: scale)
-                }
-            }
-        }
-        prefetched.stop()
-        #expect(actual == expected)
-        #expect(actual != Self.gradients(2), "noise was added")
-        for (a, b) in zip(inLoop.streams, direct.streams) {
-            #expect(a.randomWords(count: 4) == b.randomWords(count: 4), "each stream is where drawing directly left it")
-        }
+        try Self.expectSameAsDirect(noiseSeed: 23, gradientsSeed: 2, steps: 5, sigma: 0.7, scale: 1 / 128, drawsAhead: false)
     }
 
     @Test("the training loop draws a step itself when the drawing thread is behind, and stop is idempotent")
