@@ -25,6 +25,17 @@ private func submission(_ name: String = "wdbc-lr", by researcher: String = "res
         schema: try EngineFixtures.schema("breast_cancer_wdbc"), submittedBy: researcher)
 }
 
+/// A run submitted to `store`, marked running, with the checkpoints of rounds 1 through
+/// `rounds` recorded (in the JSON form of earlier versions with `asLegacyJSON`); its id.
+private func runningRun(in store: RunStore, rounds: Int, asLegacyJSON: Bool = false) async throws -> String {
+    let id = try await store.submit(try submission()).id
+    try await store.markRunning(id)
+    for round in stride(from: 1, through: rounds, by: 1) {
+        try await store.recordRound(id, checkpoint: try checkpoint(id, round: round), asLegacyJSON: asLegacyJSON)
+    }
+    return id
+}
+
 /// A checkpoint of `runID` after `round` rounds, with a small model and a site-unit ledger.
 private func checkpoint(_ runID: String, round: Int) throws -> RunCheckpoint {
     var ledger = PrivacyLedger(unit: .site)
@@ -265,10 +276,7 @@ struct RunStoreTests {
         let folder = try temporaryStoreFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try RunStore(directory: folder)
-        let id = try await store.submit(try submission()).id
-        try await store.markRunning(id)
-        try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1))
-        try await store.recordRound(id, checkpoint: try checkpoint(id, round: 2))
+        let id = try await runningRun(in: store, rounds: 2)
 
         // The orchestrator stopped after writing round 3's checkpoint, before logging it.
         let unlogged = try checkpoint(id, round: 3)
@@ -307,9 +315,7 @@ struct RunStoreTests {
         let folder = try temporaryStoreFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try RunStore(directory: folder)
-        let id = try await store.submit(try submission()).id
-        try await store.markRunning(id)
-        try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1))
+        let id = try await runningRun(in: store, rounds: 1)
         let url = store.checkpointURL(id)
         let whole = try Data(contentsOf: url)
         // Cut inside the payload, keeping the last 32 bytes the log recorded (a torn copy).
@@ -353,11 +359,7 @@ struct RunStoreTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let id: String
         do {
-            let store = try RunStore(directory: folder)
-            id = try await store.submit(try submission()).id
-            try await store.markRunning(id)
-            try await store.recordRound(id, checkpoint: try checkpoint(id, round: 1), asLegacyJSON: true)
-            try await store.recordRound(id, checkpoint: try checkpoint(id, round: 2), asLegacyJSON: true)
+            id = try await runningRun(in: try RunStore(directory: folder), rounds: 2, asLegacyJSON: true)
         }
         let store = try RunStore(directory: folder)
         let legacy = store.runFolder(id).appendingPathComponent("checkpoint.json")

@@ -233,8 +233,11 @@ public actor RunStore {
         }
     }
 
-    /// Checks an event against the runs' state without appending it.
-    private func check(_ event: AuditEvent, _ details: [String: AuditValue]) throws(RunStoreError) {
+    /// Checks an event against the runs' state without appending it: the line it would be,
+    /// and the state after it.
+    @discardableResult
+    private func check(_ event: AuditEvent, _ details: [String: AuditValue]) throws(RunStoreError)
+        -> (entry: AuditEntry, next: RunLog) {
         let entry = AuditEntry(seq: count + 1, time: AuditLog.timestamp(now()), event: event, details: details, prev: head)
         var next = log
         do {
@@ -242,6 +245,7 @@ public actor RunStore {
         } catch {
             throw RunStoreError(error.code, path: logURL.path, error.detail)
         }
+        return (entry, next)
     }
 
     /// Appends one event: checks it against the runs' state, runs `before` (writing the
@@ -249,13 +253,7 @@ public actor RunStore {
     private func append(
         _ event: AuditEvent, _ details: [String: AuditValue], before: () throws(RunStoreError) -> Void = {}
     ) throws(RunStoreError) {
-        let entry = AuditEntry(seq: count + 1, time: AuditLog.timestamp(now()), event: event, details: details, prev: head)
-        var next = log
-        do {
-            try next.apply(entry)
-        } catch {
-            throw RunStoreError(error.code, path: logURL.path, error.detail)
-        }
+        let (entry, next) = try check(event, details)
         try before()
         do {
             try file.append(Array(entry.line.utf8) + [UInt8(ascii: "\n")])
