@@ -453,23 +453,37 @@ public struct RoundEngine: Sendable {
     static func calibrateRecordNoise(target: Double, trainingRows: [String: Int],
                                      configuration: FederationConfiguration) throws -> Double {
         guard !trainingRows.isEmpty else { throw FederationError("no site reported its training rows") }
-        let local = configuration.local
         var sigma = 0.0
         for (site, rows) in trainingRows.sorted(by: { $0.key < $1.key }) {
             guard rows > 0 else { throw FederationError("site \(site) has no training rows") }
-            let batch = min(local.batchSize, rows)
-            // Counts come from the sites: overflow is an error, not a trap.
-            let (batches, overflowA) = (rows / batch).addingReportingOverflow(rows % batch == 0 ? 0 : 1)
-            let (perRound, overflowB) = local.steps.map { ($0, false) } ?? local.epochs.multipliedReportingOverflow(by: batches)
-            let (steps, overflowC) = perRound.multipliedReportingOverflow(by: configuration.rounds)
-            guard !overflowA, !overflowB, !overflowC else {
-                throw FederationError("site \(site) reports \(rows) training rows, too many steps to account for")
+            do {
+                sigma = max(sigma, try recordNoiseMultiplier(
+                    target: target, delta: configuration.privacy.delta, trainingRows: rows, local: configuration.local,
+                    rounds: configuration.rounds))
+            } catch let error as FederationError {
+                throw FederationError("site \(site): \(error.message)")
             }
-            let budget = try PrivacyBudget(epsilon: target, delta: configuration.privacy.delta)
-            let mechanism = try RDPAccountant().calibrate(
-                samplingRate: Double(batch) / Double(rows), steps: max(steps, 1), budget: budget)
-            sigma = max(sigma, mechanism.noiseMultiplier)
         }
         return sigma
+    }
+
+    /// The σ with which one site's planned run, DP-SGD with Poisson rate q = batch / rows over
+    /// its local steps per round × `rounds` (as `InMemorySite.train` charges them), spends
+    /// `target` at `delta`.
+    ///
+    /// - Throws: `FederationError` when the rows make too many steps to count (the counts may
+    ///   come from a site); the accountant's errors when no σ reaches the target.
+    static func recordNoiseMultiplier(target: Double, delta: Double, trainingRows rows: Int, local: LocalWork,
+                                      rounds: Int) throws -> Double {
+        let batch = min(local.batchSize, rows)
+        let (batches, overflowA) = (rows / batch).addingReportingOverflow(rows % batch == 0 ? 0 : 1)
+        let (perRound, overflowB) = local.steps.map { ($0, false) } ?? local.epochs.multipliedReportingOverflow(by: batches)
+        let (steps, overflowC) = perRound.multipliedReportingOverflow(by: rounds)
+        guard !overflowA, !overflowB, !overflowC else {
+            throw FederationError("\(rows) training rows make too many steps to account for")
+        }
+        let budget = try PrivacyBudget(epsilon: target, delta: delta)
+        return try RDPAccountant().calibrate(
+            samplingRate: Double(batch) / Double(rows), steps: max(steps, 1), budget: budget).noiseMultiplier
     }
 }

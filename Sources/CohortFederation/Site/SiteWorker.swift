@@ -399,10 +399,9 @@ public actor SiteWorker {
                     // σ no larger than the final one). Each training task carries the final σ
                     // and is checked again.
                     do {
-                        let budget = try PrivacyBudget(epsilon: targetEpsilon, delta: context.privacy.delta)
-                        sigma = try RDPAccountant().calibrate(
-                            samplingRate: Double(min(context.local.batchSize, records)) / Double(records), steps: max(steps, 1),
-                            budget: budget).noiseMultiplier
+                        sigma = try RoundEngine.recordNoiseMultiplier(
+                            target: targetEpsilon, delta: context.privacy.delta, trainingRows: records, local: context.local,
+                            rounds: context.rounds)
                     } catch {
                         targetReasons.append("this site's \(records) training rows cannot meet the plan's target_epsilon "
                                              + "\(targetEpsilon): \(error)")
