@@ -154,11 +154,15 @@ public struct Trainer: Sendable {
             // With fewer BLAS threads than cores the noise is drawn on the idle core during
             // the step (`PrefetchedGaussianNoise`), so only the all-cores timing includes it.
             let scratchNoise = options.privacy.map { _ in try? ParallelGaussianNoise(GaussianNoise.seeded(0), count: 2) } ?? nil
-            var timings = [(threads: Int, seconds: Double)]()
-            for threads in [1, cores] {
-                BLASRuntime.threads = threads
-                let noiseOnThisThread = (options.privacy?.noiseMultiplier ?? 0) > 0 && threads >= cores
-                let seconds = BLASDiagnostics.medianSeconds(warmup: 2, repetitions: 5) {
+            // The two counts take turns, so that a burst of load on a shared machine slows
+            // both alike instead of deciding the choice.
+            let counts = [1, cores]
+            var samples = [[Double]](repeating: [], count: counts.count)
+            for repetition in 0..<7 {
+                for (index, threads) in counts.enumerated() {
+                    BLASRuntime.threads = threads
+                    let noiseOnThisThread = (options.privacy?.noiseMultiplier ?? 0) > 0 && threads >= cores
+                    let start = BLASDiagnostics.now()
                     for _ in 0..<4 {
                         if let privacy = options.privacy, let scratchNoise {
                             _ = step.timingPrivateGradient(&scratch, loss: loss, data: training, rows: rows,
@@ -168,8 +172,12 @@ public struct Trainer: Sendable {
                             _ = step.computeGradient(&scratch, loss: loss, data: training, rows: rows, generator: &generator)
                         }
                     }
+                    // The first turn of each count warms it up.
+                    if repetition > 0 { samples[index].append(BLASDiagnostics.now() - start) }
                 }
-                timings.append((threads, seconds))
+            }
+            let timings = zip(counts, samples).map { threads, times in
+                (threads: threads, seconds: times.sorted()[times.count / 2])
             }
             let chosen = timings.min { $0.seconds < $1.seconds }?.threads ?? cores
             BLASRuntime.threads = chosen
