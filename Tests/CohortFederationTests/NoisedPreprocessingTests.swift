@@ -175,26 +175,35 @@ struct NoisedPreprocessingTests {
         return context
     }
 
-    @Test("repeat releases: none after an idle release in the same process; after restarts, refused once they would pass the policy's caps")
+    @Test("repeat releases: the kept release after an idle release; without it, none in the same process, and after restarts refused once they would pass the policy's caps")
     func repeatReleasesAreBounded() async throws {
         let fixture = try SiteWorkerTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
         let context = try Self.noisedContext(fixture, preprocessingNoiseMultiplier: 1)
 
-        // Made, then let go with the idle run: a second ask is refused, not released again.
+        // Made, then let go with the idle run: a second ask gets the kept release.
         let clock = SiteWorkerTests.ManualClock()
         let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state, clock: clock.read)
-        _ = try await worker.aggregates(context, taskID: "p1")
+        let first = try await worker.aggregates(context, taskID: "p1")
         clock.advance(700)
         #expect(try await worker.releaseIdleRuns(idleFor: 600) == [context.runID])
-        let again = await #expect(throws: SiteError.self) { try await worker.aggregates(context, taskID: "p2") }
-        #expect(again?.message.contains("was made and let go when the run had no task for 700 s") == true, "\(String(describing: again))")
+        #expect(try await worker.aggregates(context, taskID: "p2") == first)
         #expect(await worker.ledger.charges.count == 1)
 
-        // Each restart may release it again (its release died with the process), charged as a
-        // repeat, until the run's charges would pass the policy's maximum ε per run (10 here).
+        // Without it (removed here), a second ask is refused, not released again.
+        let keptFile = fixture.state.appendingPathComponent("sent/\(context.runID).aggregates.json")
+        try FileManager.default.removeItem(at: keptFile)
+        let again = await #expect(throws: SiteError.self) { try await worker.aggregates(context, taskID: "p3") }
+        #expect(again?.message.contains("was made and let go when the run had no task for 700 s, and it is not kept") == true,
+                "\(String(describing: again))")
+        #expect(await worker.ledger.charges.count == 1)
+
+        // Each restart that finds no kept release (lost, removed here) may release it again,
+        // charged as a repeat, until the run's charges would pass the policy's maximum ε per
+        // run (10 here).
         var refusal: SiteError?
         for attempt in 2...40 where refusal == nil {
+            try? FileManager.default.removeItem(at: keptFile)
             let restarted = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
             do {
                 _ = try await restarted.aggregates(context, taskID: "p-restart-\(attempt)")
@@ -209,7 +218,7 @@ struct NoisedPreprocessingTests {
         #expect(spent <= 10 && spent > 1, "ε spent on repeats \(spent)")
     }
 
-    @Test("site worker: the charge is in ledger.json and the audit log before the release returns; a restarted site charges a new release again")
+    @Test("site worker: the charge is in ledger.json and the audit log before the release returns; a restarted site sends the kept release, and charges a new one only without it")
     func workerSavesTheChargeFirst() async throws {
         let fixture = try SiteWorkerTests.Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
@@ -234,9 +243,13 @@ struct NoisedPreprocessingTests {
             #expect(abs((update.siteEpsilon ?? 0) - ledger.epsilon(delta: 1e-5).epsilon) < 1e-12)
         }
         let restarted = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
-        // Its first release is gone with the process, so answering again is a new release
-        // (with seeded test noise it happens to repeat the first), charged under its own id.
-        _ = try await restarted.aggregates(context, taskID: "p3")
+        // The release was kept on disk: sent again, nothing charged.
+        #expect(try await restarted.aggregates(context, taskID: "p3") == first)
+        #expect(await restarted.ledger.charges.count == 2)
+        // Without it, answering again is a new release (with seeded test noise it happens to
+        // repeat the first), charged under its own id.
+        try FileManager.default.removeItem(at: fixture.state.appendingPathComponent("sent/\(context.runID).aggregates.json"))
+        _ = try await restarted.aggregates(context, taskID: "p4")
         #expect(await restarted.ledger.charges.map(\.id).contains("run-0001-0badcafe/preprocessing/repeat-2"))
         #expect(try AuditLog.verify(fileAt: fixture.folder.appendingPathComponent("audit.jsonl")).isIntact)
     }

@@ -59,7 +59,7 @@ struct SiteWorkerTests {
         }
     }
 
-    @Test("a round is charged once; a replay gets the same update; after a restart the ledger is there and a retrain is charged again")
+    @Test("a round is charged once; a replay gets the same update, from disk after a restart; only a lost or different update is retrained and charged again")
     func ledgerAcrossReplayAndRestart() async throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
@@ -76,26 +76,48 @@ struct SiteWorkerTests {
             #expect(await worker.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1"])
         }
         #expect(try fixture.auditEvents().filter { $0 == "budget_spent" }.count == 1)
-        #expect(try fixture.auditEvents().contains("update_resent"))
+        #expect(try fixture.auditEvents().filter { $0 == "release_resent" }.count == 1)
 
-        // A restarted site has its ledger; its update for round 1 is gone, so training it again
-        // is a second release, charged under its own id.
+        // A restarted site has its ledger and the update it kept: the round asked again gets
+        // the same bytes, and nothing is charged.
+        let kept = fixture.state.appendingPathComponent("sent/\(context.runID).update")
         let restarted = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
         #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1"])
-        _ = try await restarted.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1c")
+        let resent = try await restarted.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1c")
+        #expect(resent.delta == first.delta && resent.records == first.records && resent.steps == first.steps)
+        #expect(resent.trainingLoss == first.trainingLoss && resent.siteEpsilon == first.siteEpsilon)
+        #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1"])
+        #expect(try fixture.auditEvents().filter { $0 == "release_resent" }.count == 2)
+
+        // The same round from another global model (an orchestrator whose state was wiped
+        // reuses run ids) is another question: trained, and charged as a second release.
+        var other = fixture.task(context, round: 1, statistics: statistics)
+        other.global[0] += 0.5
+        _ = try await restarted.train(other, context: context, taskID: "t1d")
         #expect(await restarted.ledger.charges.map(\.id) == ["run-0001-0badcafe/round-1", "run-0001-0badcafe/round-1/repeat-2"])
+        #expect(try fixture.auditEvents().contains("kept_release_not_used"))
+
+        // After another restart, a damaged kept file is named in the audit log and not sent;
+        // the round is retrained and charged again.
+        var bytes = try Data(contentsOf: kept)
+        bytes[bytes.count - 40] ^= 0xff
+        try bytes.write(to: kept)
+        let again = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        _ = try await again.train(other, context: context, taskID: "t1e")
+        #expect(await again.ledger.charges.map(\.id).last == "run-0001-0badcafe/round-1/repeat-3")
+        let lines = try String(contentsOf: fixture.policy.auditLog.url, encoding: .utf8)
+        #expect(lines.contains("damaged: the SHA-256 of its content is"))
         let saved = try JSONDecoder().decode(PrivacyLedger.self, from: Data(contentsOf: fixture.state.appendingPathComponent("ledger.json")))
-        #expect(saved.charges.count == 2)
+        #expect(saved.charges.count == 3)
     }
 
-    /// A clock the test moves by hand.
     final class ManualClock: Sendable {
         private let seconds = Mutex(1_000.0)
         var read: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
         func advance(_ by: Double) { seconds.withLock { $0 += by } }
     }
 
-    @Test("a run's state is released when it idles or ends; a released round's replay is refused, never charged twice")
+    @Test("a run's state is released when it idles or ends; a released round's replay gets its kept update, or is refused without it, never charged twice")
     func releasingRuns() async throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
@@ -103,7 +125,7 @@ struct SiteWorkerTests {
         let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state, clock: clock.read)
         let context = try fixture.context(rounds: 3)
         let statistics = try PreprocessingStatistics(schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
-        _ = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+        let first = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
         #expect(await worker.residentRuns == [context.runID])
 
         clock.advance(599)
@@ -113,14 +135,23 @@ struct SiteWorkerTests {
         #expect(try await worker.releaseIdleRuns(idleFor: 600) == [context.runID])
         #expect(await worker.residentRuns.isEmpty)
 
-        // The orchestrator restarted in round 1 and asks it again: the update is gone, and
-        // training again would be a second release: refused, and not charged.
-        let replay = await #expect(throws: SiteError.self) {
-            try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1b")
+        // The orchestrator came back in round 1 and asks it again: the update kept on disk is
+        // sent again, and nothing is charged.
+        let replay = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1b")
+        #expect(replay.delta == first.delta)
+        #expect(await worker.ledger.charges.map(\.id) == ["\(context.runID)/round-1"])
+
+        // Without the kept update (removed here), training again would be a second release:
+        // refused, and not charged.
+        clock.advance(600)
+        #expect(try await worker.releaseIdleRuns(idleFor: 600) == [context.runID])
+        try FileManager.default.removeItem(at: fixture.state.appendingPathComponent("sent/\(context.runID).update"))
+        let refused = await #expect(throws: SiteError.self) {
+            try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1c")
         }
-        #expect(replay?.code == .refused)
-        #expect(replay?.message.contains("round 1 of run \(context.runID) was answered already, and its update released when the run had no task for 600 s") == true,
-                "\(String(describing: replay))")
+        #expect(refused?.code == .refused)
+        #expect(refused?.message.contains("round 1 of run \(context.runID) was answered already, its update let go when the run had no task for 600 s, and it is not kept") == true,
+                "\(String(describing: refused))")
         #expect(await worker.ledger.charges.map(\.id) == ["\(context.runID)/round-1"])
 
         // The run goes on: round 2 starts its state afresh.
@@ -128,9 +159,12 @@ struct SiteWorkerTests {
         #expect(await worker.residentRuns == [context.runID])
         #expect(await worker.ledger.charges.map(\.id) == ["\(context.runID)/round-1", "\(context.runID)/round-2"])
 
-        // The orchestrator says the run ended: everything goes, and its tasks are refused.
+        // The orchestrator says the run ended: everything goes, kept files too, and its tasks
+        // are refused.
+        #expect(FileManager.default.fileExists(atPath: fixture.state.appendingPathComponent("sent/\(context.runID).update").path))
         try await worker.endRun(context.runID, state: "completed")
         #expect(await worker.residentRuns.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.state.appendingPathComponent("sent").path).isEmpty)
         let late = await #expect(throws: SiteError.self) {
             try await worker.train(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "t2b")
         }
@@ -141,7 +175,7 @@ struct SiteWorkerTests {
         #expect(await worker.residentRuns.isEmpty)
         #expect(await worker.ledger.charges.count == 2)
         let events = try fixture.auditEvents()
-        #expect(events.filter { $0 == "run_released" }.count == 2)
+        #expect(events.filter { $0 == "run_released" }.count == 3)
         #expect(events.filter { $0 == "budget_spent" }.count == 2)
     }
 

@@ -11,12 +11,14 @@ import Foundation
 /// The rows stay in a per-run `InMemorySite`, the same code `cohort simulate` runs, so a
 /// real federation and a simulation with the same seeds compute the same deltas.
 ///
-/// A run's state here (its validated and encoded rows, its noise, the update last sent) is
-/// released when the run is over: when the orchestrator says it ended (`endRun(_:state:)`),
-/// or when no task of it arrived for a while (`releaseIdleRuns(idleFor:)`; the orchestrator
-/// may have gone away for good). A task of an ended run is refused; so is the replay of a
-/// round whose update was released with an idle run, since answering it again would be a
-/// second release of that round. Later rounds of an idle run start its state afresh.
+/// What a site releases for a run (its latest update, its noised preprocessing aggregates)
+/// is kept on disk (`KeptReleases`, `STATE/sent/`) before it leaves: the same question asked
+/// again, after either side restarted, gets the same answer, and nothing new is released or
+/// charged. A run's state in memory (its validated and encoded rows, its noise) is released
+/// when the run is over: when the orchestrator says it ended (`endRun(_:state:)`, which also
+/// removes the kept files), or when no task of it arrived for a while
+/// (`releaseIdleRuns(idleFor:)`; the orchestrator may have gone away for good). A task of an
+/// ended run is refused. Later rounds of an idle run start its state afresh.
 ///
 /// State survives a restart: the ledger is saved (atomically, and synced) to
 /// `STATE/ledger.json` after every charge, before anything leaves; the audit log is
@@ -62,16 +64,18 @@ public actor SiteWorker {
     public private(set) var ledger: PrivacyLedger
     /// The site's rows, one `InMemorySite` per run (each with that run's ledger and noise).
     private var runSites: [String: InMemorySite] = [:]
-    /// The latest update sent per run, with its "RUN/round-N": that round asked again (the
-    /// orchestrator restarted in it) gets the same update, so a replay releases nothing new.
-    /// Earlier rounds are never replayed: a resumed run starts after its last completed round.
-    private var sentUpdates: [String: (key: String, round: Int, update: SiteUpdate)] = [:]
+    /// The latest update and the noised aggregates released per run, on disk: that round
+    /// asked again (either side restarted in it) gets the same answer. Earlier rounds are never
+    /// replayed: a resumed run starts after its last completed round.
+    private let kept: KeptReleases
+    /// The round of the latest update kept per run since this process started.
+    private var keptRounds: [String: Int] = [:]
     /// When each run with state here last had a task (monotonic seconds).
     private var lastTask: [String: Double] = [:]
     /// Runs the orchestrator said have ended, with how: their tasks are refused.
     private var endedRuns: [String: String] = [:]
-    /// Runs released for want of tasks, with the round of the update released with them
-    /// and how long they had been idle: a replay of that round is refused.
+    /// Runs released for want of tasks, with the round of the update kept for them and how
+    /// long they had been idle: a replay of that round without its kept update is refused.
     private var idleReleases: [String: (round: Int?, idleSeconds: Double)] = [:]
     /// The clock for idleness (tests pass one they move).
     private let clock: @Sendable () -> Double
@@ -87,6 +91,11 @@ public actor SiteWorker {
         siteSchema = try policy.dataset.schema.map { try Schema(contentsOf: $0.url) }
         try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         ledgerURL = stateDirectory.appendingPathComponent("ledger.json")
+        do {
+            kept = try KeptReleases(directory: stateDirectory.appendingPathComponent("sent"))
+        } catch {
+            throw SiteError(.data, site: policy.name, "cannot create \(stateDirectory.appendingPathComponent("sent").path): \(error)")
+        }
         if FileManager.default.fileExists(atPath: ledgerURL.path) {
             do {
                 ledger = try JSONDecoder().decode(PrivacyLedger.self, from: Data(contentsOf: ledgerURL))
@@ -118,26 +127,40 @@ public actor SiteWorker {
     /// When the run's plan says `privacy.noise_preprocessing: true` (record unit) they are the
     /// Gaussian mechanism's release with σ_pre = the plan's `preprocessing_noise_multiplier`,
     /// else the run's σ; its charge, one Gaussian step at q = 1 under "RUN/preprocessing", is
-    /// saved to `ledger.json` and the audit log before the aggregates are returned. A release
-    /// asked again in the same process is the same release; after a restart (the first one
-    /// lost) a new release is charged again under "RUN/preprocessing/repeat-N".
+    /// saved to `ledger.json` and the audit log, and the release kept on disk, before the
+    /// aggregates are returned. The release asked again (even after a restart of either side)
+    /// is the kept one; only when it is lost is a new release made, charged again under
+    /// "RUN/preprocessing/repeat-N".
     public func aggregates(_ context: RunContext, taskID: String) async throws -> FeatureAggregates {
         try await received(taskID, kind: "preprocessing", context: context, round: 0)
         try await refuseIfReleased(context.runID, round: 0, taskID: taskID)
         let (site, noise) = try await admitRun(context, taskID: taskID, round: 0)
         guard let noise else { return try await site.aggregates(schema: context.schema, noise: nil) }
         let key = PreprocessingNoise.chargeID(runID: context.runID)
-        if ledger.contains(chargeID: key), let released = idleReleases[context.runID] {
-            // The release was made, then let go with the idle run: making another would let
-            // whoever asks average the two. After a restart a repeat is charged (below).
-            try await refuse(context.runID, round: 0, taskID: taskID, String(
-                format: "the preprocessing release of run %@ was made and let go when the run had no task for %.0f s; "
-                    + "a second noised release would cost privacy again", context.runID, released.idleSeconds))
+        if ledger.contains(chargeID: key) {
+            let lookup = kept.aggregates(runID: context.runID, planHash: context.planHash)
+            if case .kept(let aggregates) = lookup {
+                try await resent(taskID: taskID, runID: context.runID, round: 0, what: "preprocessing aggregates")
+                return aggregates
+            }
+            try await keptNotUsed(lookup, taskID: taskID, runID: context.runID, round: 0)
+            if let released = idleReleases[context.runID] {
+                // The release was made, then let go with the idle run: making another would let
+                // whoever asks average the two. After a restart a repeat is charged (below).
+                try await refuse(context.runID, round: 0, taskID: taskID, String(
+                    format: "the preprocessing release of run %@ was made and let go when the run had no task for %.0f s, "
+                        + "and it is not kept; a second noised release would cost privacy again", context.runID, released.idleSeconds))
+            }
         }
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: 0)
         let aggregates = try await site.aggregates(schema: context.schema, noise: noise, chargeID: chargeID)
         for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
             try await record(charge, taskID: taskID)
+        }
+        do {
+            try kept.keep(aggregates, runID: context.runID, planHash: context.planHash)
+        } catch {
+            try await notKept(error, taskID: taskID, runID: context.runID, round: 0)
         }
         return aggregates
     }
@@ -145,22 +168,22 @@ public actor SiteWorker {
     /// Trains from the task's global model and returns the clipped, noised delta.
     public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
         try await received(taskID, kind: "training", context: context, round: task.round)
-        try await refuseIfReleased(context.runID, round: task.round, taskID: taskID)
+        try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
         let key = "\(context.runID)/round-\(task.round)"
-        if let sent = sentUpdates[context.runID], sent.key == key {
-            let update = sent.update
-            _ = try await audit.append("update_resent", details: [
-                "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
-                "reason": "the round was asked again; the update already sent is sent again, nothing new is released",
-            ])
-            return update
+        let globalSHA256 = KeptReleases.digest(ofGlobal: task.global)
+        if ledger.contains(chargeID: key) {
+            let lookup = kept.update(runID: context.runID, planHash: context.planHash, round: task.round, globalSHA256: globalSHA256)
+            if case .kept(let update) = lookup {
+                lastTask[context.runID] = clock()
+                try await resent(taskID: taskID, runID: context.runID, round: task.round, what: "update")
+                return update
+            }
+            try await keptNotUsed(lookup, taskID: taskID, runID: context.runID, round: task.round)
         }
-        // A later round: the earlier update is never asked again, so it goes now rather than
-        // stay resident (4 MB per million parameters) through this round's training.
-        sentUpdates[context.runID] = nil
+        try await refuseIfReleased(context.runID, round: task.round, taskID: taskID)
         let site = try await admit(context, taskID: taskID, round: task.round)
-        // A round already charged here but whose update is lost (the site restarted): training
-        // it again is a second release, charged under its own id.
+        // A round already charged here but whose update is lost (its kept file missing or
+        // unreadable): training it again is a second release, charged under its own id.
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: task.round)
         let update = try await site.train(task, chargeID: chargeID)
         switch task.privacy.unit {
@@ -185,12 +208,46 @@ public actor SiteWorker {
         case .none:
             break
         }
-        // Kept for a replay, unless the run ended or was let go while this round trained
-        // (the actor was free during the await): nothing would ever release it then.
-        if endedRuns[context.runID] == nil, lastTask[context.runID] != nil {
-            sentUpdates[context.runID] = (key, task.round, update)
+        // Kept for a replay (in place of the previous round's), unless the run ended while
+        // this round trained (the actor was free during the await): nothing would remove it.
+        if endedRuns[context.runID] == nil {
+            do {
+                try kept.keep(update, runID: context.runID, planHash: context.planHash, round: task.round, globalSHA256: globalSHA256)
+                keptRounds[context.runID] = task.round
+            } catch {
+                try await notKept(error, taskID: taskID, runID: context.runID, round: task.round)
+            }
         }
         return update
+    }
+
+    /// Logs that a kept release is sent again (`release_resent`).
+    private func resent(taskID: String, runID: String, round: Int, what: String) async throws {
+        _ = try await audit.append("release_resent", details: [
+            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "release": .string(what),
+            "reason": .string("asked again; the \(what) already released is sent again, nothing new is released or charged"),
+        ])
+    }
+
+    /// Logs why a release kept for this run does not answer the task (`kept_release_not_used`).
+    private func keptNotUsed<Value>(_ lookup: KeptReleases.Lookup<Value>, taskID: String, runID: String, round: Int) async throws {
+        let reason: String
+        switch lookup {
+        case .none, .kept: return
+        case .different(let why): reason = why
+        case .unreadable(let why): reason = why
+        }
+        _ = try await audit.append("kept_release_not_used", details: [
+            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "reason": .string(reason),
+        ])
+    }
+
+    /// Logs that a release could not be kept (`release_not_kept`): it still leaves, since it is
+    /// charged, but asked again it would be released (and charged) a second time.
+    private func notKept(_ error: any Error, taskID: String, runID: String, round: Int) async throws {
+        _ = try await audit.append("release_not_kept", details: [
+            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "error": .string("\(error)"),
+        ])
     }
 
     /// Records that an update left (or failed to): bytes and norm, for the audit log.
@@ -228,17 +285,16 @@ public actor SiteWorker {
 
     // MARK: Releasing runs
 
-    /// The runs whose state this site holds (rows, noise, the update last sent).
-    public var residentRuns: [String] {
-        Set(runSites.keys).union(sentUpdates.keys).sorted()
-    }
+    /// The runs whose state this site holds in memory (rows, noise).
+    public var residentRuns: [String] { runSites.keys.sorted() }
 
     /// The orchestrator says `runID` ended (`state`: completed, cancelled, failed): its state
     /// is released, and its tasks are refused from now on. Logged as `run_released`.
     public func endRun(_ runID: String, state: String) async throws {
         guard endedRuns[runID] == nil else { return }
         endedRuns[runID] = state
-        let held = release(runID)
+        let held = [release(runID), kept.remove(runID: runID)].contains(true)
+        keptRounds[runID] = nil
         idleReleases[runID] = nil
         _ = try await audit.append(.runReleased, details: [
             "run": .string(runID), "reason": .string("the orchestrator says the run ended (\(state))"), "held_state": .bool(held),
@@ -253,37 +309,35 @@ public actor SiteWorker {
         let now = clock()
         var released = [String]()
         for (runID, last) in lastTask.sorted(by: { $0.key < $1.key }) where now - last >= seconds {
-            let round = sentUpdates[runID]?.round
+            let round = keptRounds[runID]
             release(runID)
             idleReleases[runID] = (round, now - last)
             released.append(runID)
             _ = try await audit.append(.runReleased, details: [
                 "run": .string(runID),
                 "reason": .string(String(format: "no task for %.0f s", now - last)),
-                "released_update_of_round": round.map { .integer($0) } ?? .null,
+                "kept_update_of_round": round.map { .integer($0) } ?? .null,
             ])
         }
         return released
     }
 
-    /// Drops `runID`'s rows, noise and sent update; whether there was any.
+    /// Drops `runID`'s rows and noise; whether there were any.
     @discardableResult
     private func release(_ runID: String) -> Bool {
-        let held = runSites.removeValue(forKey: runID) != nil
-        let sent = sentUpdates.removeValue(forKey: runID) != nil
         lastTask[runID] = nil
-        return held || sent
+        return runSites.removeValue(forKey: runID) != nil
     }
 
     /// Refuses a task of an ended run, or the replay of `round` when its update was released
-    /// with an idle run (nil: a task that releases nothing, checked only for the run's end).
+    /// with an idle run and is not kept (nil: checked only for the run's end).
     private func refuseIfReleased(_ runID: String, round: Int?, taskID: String) async throws {
         var reason: String?
         if let state = endedRuns[runID] {
             reason = "run \(runID) has ended (the orchestrator said \(state)); this site released its state for it"
         } else if let round, let released = idleReleases[runID], released.round == round, round > 0 {
-            reason = String(format: "round %d of run %@ was answered already, and its update released when the run had no task for %.0f s; "
-                                + "answering again would release the round a second time", round, runID, released.idleSeconds)
+            reason = String(format: "round %d of run %@ was answered already, its update let go when the run had no task for %.0f s, "
+                                + "and it is not kept; answering again would release the round a second time", round, runID, released.idleSeconds)
         }
         guard let reason else { return }
         try await refuse(runID, round: round, taskID: taskID, reason)
