@@ -255,7 +255,7 @@ struct FederationTests {
                 "\(tampered.standardOutput) \(tampered.standardError)")
     }
 
-    @Test("the orchestrator killed in mid-run resumes at its last completed round; every site is charged each round once")
+    @Test("the orchestrator killed in mid-run resumes at its last completed round; a site restarted meanwhile resends its kept update; every site is charged each round once")
     func orchestratorKilledMidRun() async throws {
         let federation = try await TestFederation.make()
         federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "400"
@@ -268,6 +268,16 @@ struct FederationTests {
         try await #require(federation.orchestrator).waitForLine(containing: ": round 3 sites")
         federation.orchestrator?.kill()  // SIGKILL in round 4: nothing is flushed or closed
         let before = try #require(federation.orchestrator).standardError
+        // hospital-a restarts too, once it has trained and charged round 4 (its update cannot
+        // reach the dead orchestrator): the replayed round gets the update it kept on disk,
+        // with no second release and no second charge.
+        let audit = federation.url("state/hospital-a/audit.jsonl")
+        for _ in 0..<300 where !(try Self.charges(inAuditLog: audit)).contains(where: { $0.hasSuffix("/round-4") }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try #require(try Self.charges(inAuditLog: audit).contains { $0.hasSuffix("/round-4") }, "hospital-a never trained round 4")
+        federation.sites["hospital-a"]?.kill()
+        try federation.startSite("hospital-a")
         try await federation.startOrchestrator()
         let restarted = try #require(federation.orchestrator)
         try await restarted.waitForLine(containing: ": resuming after round 3")
@@ -280,6 +290,9 @@ struct FederationTests {
             let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
             #expect(Self.rounds(of: charges) == (1...8).map { "round-\($0)" }, "\(site): \(charges)")
         }
+        let resent = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("\"release_resent\"") && $0.contains("\"round\":4") }
+        #expect(resent.count == 1, "hospital-a did not resend its kept round-4 update")
         // The replayed round got the same updates, so the run equals an uninterrupted simulation.
         let simulated = try await CohortProcess.run(["simulate", plan.path, "--out", "runs/simulated"], in: federation.root,
                                                     setting: federation.environment)

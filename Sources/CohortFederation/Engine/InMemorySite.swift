@@ -130,7 +130,7 @@ public actor InMemorySite: SiteConnection {
         let aggregates: FeatureAggregates
         do {
             aggregates = try FeatureAggregates.noisedRelease(
-                of: train, noiseMultiplier: noise.noiseMultiplier, noise: try noiseSource(seed: noise.noiseSeed))
+                of: train, noiseMultiplier: noise.noiseMultiplier, noise: try noiseSource(seed: noise.noiseSeed, round: 0))
         } catch let error as DataError {
             throw SiteError(.data, site: name, "\(error)")
         }
@@ -197,11 +197,13 @@ public actor InMemorySite: SiteConnection {
             seed: task.seed ^ stableHash(name), privacy: dpOptions, blasThreads: .unchanged,
             proximal: task.local.proximalMu > 0 ? ProximalTerm(anchor: global, mu: task.local.proximalMu) : nil,
             maximumSteps: task.local.steps)
+        // One stream for the round's noise (DP-SGD's, or the delta's and the clipping bit's).
+        let roundNoise = privacy.unit == .none ? nil : try noiseSource(seed: privacy.noiseSeed, round: task.round)
         let result: TrainingResult
         do {
             result = try Trainer(options: options).train(
                 &network, loss: task.loss, training: LabeledData(features: data.features, labels: data.labels),
-                noise: privacy.unit == .record ? try noiseSource(privacy) : nil)
+                noise: privacy.unit == .record ? roundNoise : nil)
         } catch {
             throw SiteError(.failed, site: name, "local training failed: \(error)")
         }
@@ -212,7 +214,7 @@ public actor InMemorySite: SiteConnection {
         if let bound = privacy.deltaClipNorm { clipFactor = clip(&delta, toNorm: bound) }
         if privacy.unit == .site, let bound = privacy.deltaClipNorm, privacy.noiseMultiplier > 0 {
             var tensor = Tensor<Float>(delta)
-            try noiseSource(privacy).addNoise(to: &tensor, standardDeviation: privacy.noiseMultiplier * Double(bound))
+            roundNoise?.addNoise(to: &tensor, standardDeviation: privacy.noiseMultiplier * Double(bound))
             delta = tensor.scalars
         }
         // Adaptive clipping (Andrew et al. 2021, Algorithm 1 with Section 3's centred count):
@@ -220,7 +222,7 @@ public actor InMemorySite: SiteConnection {
         var unclippedSignal: Double?
         if privacy.unit == .site, let sigmaB = privacy.unclippedCountNoise {
             let bit = clipFactor == 1 ? 0.5 : -0.5
-            unclippedSignal = bit + sigmaB * (try noiseSource(privacy).standardNormals(count: 1)[0])
+            unclippedSignal = bit + sigmaB * (roundNoise?.standardNormals(count: 1)[0] ?? .nan)
         }
         var siteEpsilon: Double?
         if let charge {
@@ -236,17 +238,27 @@ public actor InMemorySite: SiteConnection {
         return update
     }
 
-    /// The site's noise stream: seeded (simulation) or secure, created once.
-    private func noiseSource(_ privacy: TaskPrivacy) throws -> GaussianNoise {
-        try noiseSource(seed: privacy.noiseSeed)
-    }
-
-    /// The site's noise stream: seeded with `seed` mixed with the site's name, or secure.
-    private func noiseSource(seed: UInt64?) throws -> GaussianNoise {
+    /// The noise for round `round` (0: the preprocessing release). Secure: the site's one
+    /// stream, created once. Seeded (test federations and simulations): a stream of its own
+    /// per round, seeded with `seed` mixed with the site's name and the round, so a site that
+    /// restarted (or let an idle run go) draws what it would have drawn without that.
+    private func noiseSource(seed: UInt64?, round: Int) throws -> GaussianNoise {
+        if let seed { return GaussianNoise.seeded(Self.roundSeed(seed ^ stableHash(name), round: round)) }
         if let noise { return noise }
-        let made = try seed.map { GaussianNoise.seeded($0 ^ stableHash(name)) } ?? GaussianNoise.secure()
+        let made = try GaussianNoise.secure()
         noise = made
         return made
+    }
+
+    /// `base` for round 0, else `base` xor the SplitMix64 finalizer of the round (Steele, Lea
+    /// and Flood, "Fast Splittable Pseudorandom Number Generators", OOPSLA 2014): the seeded
+    /// stream steps its seed by the golden-ratio constant, so seeds a multiple of it apart
+    /// would give overlapping streams; hashed round offsets do not line up so.
+    static func roundSeed(_ base: UInt64, round: Int) -> UInt64 {
+        var z = UInt64(truncatingIfNeeded: round)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return base ^ (z ^ (z >> 31))
     }
 
     public func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation {
