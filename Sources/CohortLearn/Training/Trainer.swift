@@ -154,8 +154,8 @@ public struct Trainer: Sendable {
             // With fewer BLAS threads than cores the noise is drawn on the idle core during
             // the step (`PrefetchedGaussianNoise`), so only the all-cores timing includes it.
             let scratchNoise = options.privacy.map { _ in try? ParallelGaussianNoise(GaussianNoise.seeded(0), count: 2) } ?? nil
-            // The two counts take turns, so that a burst of load on a shared machine slows
-            // both alike instead of deciding the choice.
+            // The two counts take turns, and each keeps its fastest turn: load from elsewhere
+            // on a shared machine only ever slows a turn, so a burst decides nothing.
             let counts = [1, cores]
             var samples = [[Double]](repeating: [], count: counts.count)
             for repetition in 0..<7 {
@@ -177,7 +177,7 @@ public struct Trainer: Sendable {
                 }
             }
             let timings = zip(counts, samples).map { threads, times in
-                (threads: threads, seconds: times.sorted()[times.count / 2])
+                (threads: threads, seconds: times.min() ?? .infinity)
             }
             let chosen = timings.min { $0.seconds < $1.seconds }?.threads ?? cores
             BLASRuntime.threads = chosen
