@@ -1,3 +1,4 @@
+import CohortData
 @testable import CohortFederation
 import Foundation
 import Testing
@@ -25,9 +26,139 @@ private func logBytes(_ lines: some Sequence<String>) -> [UInt8] {
     Array(lines.map { $0 + "\n" }.joined().utf8)
 }
 
+/// A site that sends an audit head with each update (10 × round events) and evaluation
+/// (10 × round + 1), or with `malformed` a head of 0 events.
+private struct HeadSendingSite: SiteConnection {
+    let inner: InMemorySite
+    var malformed = false
+    var name: String { inner.name }
+
+    func head(events: Int) -> AuditHead { AuditHead(events: malformed ? 0 : events, head: SHA256.hexDigest(of: "\(name) \(events)")) }
+
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates {
+        try await inner.aggregates(schema: schema, noise: noise)
+    }
+
+    func train(_ task: TrainingTask) async throws -> SiteUpdate {
+        var update = try await inner.train(task)
+        update.auditHead = head(events: 10 * task.round)
+        return update
+    }
+
+    func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation {
+        var evaluation = try await inner.evaluate(task)
+        evaluation.auditHead = head(events: 10 * task.round + 1)
+        return evaluation
+    }
+}
+
 @Suite("Audit anchors: the site's audit head kept at the orchestrator")
 struct AuditAnchorTests {
     static let valid = AuditHead(events: 7, head: SHA256.hexDigest(of: "line 7"))
+
+    @Test("a round keeps each site's valid head and drops a malformed one with its reason; the update still counts")
+    func recordingValidatesTheShape() throws {
+        var record = RoundRecord(
+            round: 2, sampled: ["a", "b", "c", "d", "e"], answered: ["a", "b", "c", "d", "e"], dropped: [:], trainingLoss: nil,
+            evaluationLoss: nil, accuracy: nil, auroc: nil, macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:],
+            seconds: 0, bytesSent: 0, bytesReceived: 0)
+        record.recordAuditHead(nil, from: "old-site")
+        #expect(record.auditAnchors == nil && record.droppedAuditAnchors == nil)
+
+        record.recordAuditHead(Self.valid, from: "a")
+        record.recordAuditHead(AuditHead(events: 0, head: Self.valid.head), from: "b")
+        record.recordAuditHead(AuditHead(events: 3, head: Self.valid.head.uppercased()), from: "c")
+        record.recordAuditHead(AuditHead(events: 3, head: String(Self.valid.head.dropLast())), from: "d")
+        record.recordAuditHead(AuditHead(events: 3, head: String(repeating: "z", count: 100_000)), from: "e")
+        #expect(record.auditAnchors == ["a": Self.valid])
+        let dropped = try #require(record.droppedAuditAnchors)
+        #expect(dropped["b"] == "audit head dropped: events must be at least 1, got 0")
+        #expect(dropped["c"] == "audit head dropped: hash must be 64 lowercase hex digits, got \"\(Self.valid.head.uppercased())\"")
+        #expect(dropped["d"]?.hasPrefix("audit head dropped: hash must be 64 lowercase hex digits") == true)
+        // A peer's long string is shown short.
+        #expect(dropped["e"] == "audit head dropped: hash must be 64 lowercase hex digits, got \"\(String(repeating: "z", count: 64))… (100000 bytes)\"")
+        #expect(record.answered.count == 5)
+
+        // The evaluation's head comes after the update's: the later is kept, an earlier one never replaces it.
+        let later = AuditHead(events: 9, head: SHA256.hexDigest(of: "line 9"))
+        record.recordAuditHead(later, from: "a")
+        record.recordAuditHead(Self.valid, from: "a")
+        #expect(record.auditAnchors == ["a": later])
+        #expect(record.auditAnchorList(run: "run-1") == [AuditAnchor(run: "run-1", round: 2, site: "a", events: 9, hash: later.head)])
+    }
+
+    @Test("the engine records the head each site sent with its update, or the later one with its evaluation")
+    func engineRecordsHeads() async throws {
+        let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 3)
+        let sending = HeadSendingSite(inner: InMemorySite(name: "a", table: tables[0], holdoutFraction: 0.2, seed: 1))
+        let malformed = HeadSendingSite(inner: InMemorySite(name: "b", table: tables[1], holdoutFraction: 0.2, seed: 2), malformed: true)
+        let silent = InMemorySite(name: "c", table: tables[2], holdoutFraction: 0.2, seed: 3)
+        let configuration = FederationConfiguration(
+            runID: "anchors", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression),
+            schema: try EngineFixtures.schema("breast_cancer_wdbc"), rounds: 2,
+            local: LocalWork(steps: 1, batchSize: 16, optimizer: .sgd(), learningRate: 0.1), evaluateEvery: 2, seed: 4)
+        var engine = RoundEngine(configuration: configuration, strategy: try FedAvg())
+        let history = try await engine.run(sites: [sending, malformed, silent]).history
+        try #require(history.count == 2)
+        #expect(history.allSatisfy { $0.answered == ["a", "b", "c"] })
+        // Round 1 has no evaluation: the update's head. Round 2: the evaluation's, which follows it.
+        #expect(history[0].auditAnchors == ["a": sending.head(events: 10)])
+        #expect(history[1].auditAnchors == ["a": sending.head(events: 21)])
+        #expect(history.allSatisfy { $0.droppedAuditAnchors == ["b": "audit head dropped: events must be at least 1, got 0"] })
+    }
+
+    @Test("anchors travel in the round record's JSON; a record without them reads back without, and writes none")
+    func recordJSON() throws {
+        var record = RoundRecord(
+            round: 1, sampled: ["a"], answered: ["a"], dropped: [:], trainingLoss: 0.5, evaluationLoss: nil, accuracy: nil,
+            auroc: nil, macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 1, bytesSent: 4, bytesReceived: 4)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let plain = String(decoding: try encoder.encode(record), as: UTF8.self)
+        #expect(!plain.contains("audit"))
+        #expect(try JSONDecoder().decode(RoundRecord.self, from: Data(plain.utf8)) == record)
+
+        record.recordAuditHead(Self.valid, from: "a")
+        record.recordAuditHead(AuditHead(events: -1, head: ""), from: "b")
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
+        #expect(json.contains(#""audit_anchors":{"a":{"events":7,"head":"\#(Self.valid.head)"}}"#), "\(json)")
+        #expect(json.contains(#""audit_anchors_dropped":{"b":"audit head dropped: events must be at least 1, got -1"}"#), "\(json)")
+        #expect(try JSONDecoder().decode(RoundRecord.self, from: Data(json.utf8)) == record)
+    }
+
+    @Test("a run folder lists each round's anchors in site-audit-anchors.jsonl, and none when there are none")
+    func runFolderAnchors() throws {
+        let folder = try temporarySiteFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var record = RoundRecord(
+            round: 1, sampled: ["b", "a"], answered: ["b", "a"], dropped: [:], trainingLoss: nil, evaluationLoss: nil,
+            accuracy: nil, auroc: nil, macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
+            bytesSent: 0, bytesReceived: 0)
+        let simulated = try RunFolder(url: folder.appendingPathComponent("simulated"))
+        try simulated.append(record)
+        #expect(!FileManager.default.fileExists(atPath: simulated.auditAnchorsURL.path))
+
+        let run = try RunFolder(url: folder.appendingPathComponent("real"), runID: "run-0001-0badcafe")
+        let a = AuditHead(events: 5, head: SHA256.hexDigest(of: "a5"))
+        let b = AuditHead(events: 12, head: SHA256.hexDigest(of: "b12"))
+        record.recordAuditHead(b, from: "b")
+        record.recordAuditHead(a, from: "a")
+        try run.append(record)
+        record.round = 2
+        record.auditAnchors = ["a": AuditHead(events: 9, head: SHA256.hexDigest(of: "a9"))]
+        try run.append(record)
+        let anchors = try AuditAnchor.read(from: run.auditAnchorsURL)
+        #expect(anchors == [
+            AuditAnchor(run: "run-0001-0badcafe", round: 1, site: "a", events: 5, hash: a.head),
+            AuditAnchor(run: "run-0001-0badcafe", round: 1, site: "b", events: 12, hash: b.head),
+            AuditAnchor(run: "run-0001-0badcafe", round: 2, site: "a", events: 9, hash: SHA256.hexDigest(of: "a9")),
+        ])
+        let first = try String(contentsOf: run.auditAnchorsURL, encoding: .utf8).split(separator: "\n").first
+        #expect(first == #"{"events":5,"hash":"\#(a.head)","round":1,"run":"run-0001-0badcafe","site":"a"}"#)
+        // A new run in the same folder starts a new list.
+        _ = try RunFolder(url: folder.appendingPathComponent("real"))
+        #expect(!FileManager.default.fileExists(atPath: run.auditAnchorsURL.path))
+    }
 
     @Test("an anchors file that is not one is refused naming the line")
     func readingAnchors() throws {

@@ -142,17 +142,19 @@ public actor SiteWorker {
         return aggregates
     }
 
-    /// Trains from the task's global model and returns the clipped, noised delta.
+    /// Trains from the task's global model and returns the clipped, noised delta, with the audit
+    /// log's head after the lines that admitted and charged it (or that resent it).
     public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
         try await received(taskID, kind: "training", context: context, round: task.round)
         try await refuseIfReleased(context.runID, round: task.round, taskID: taskID)
         let key = "\(context.runID)/round-\(task.round)"
         if let sent = sentUpdates[context.runID], sent.key == key {
-            let update = sent.update
+            var update = sent.update
             _ = try await audit.append("update_resent", details: [
                 "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
                 "reason": "the round was asked again; the update already sent is sent again, nothing new is released",
             ])
+            update.auditHead = await audit.currentHead
             return update
         }
         // A later round: the earlier update is never asked again, so it goes now rather than
@@ -162,7 +164,7 @@ public actor SiteWorker {
         // A round already charged here but whose update is lost (the site restarted): training
         // it again is a second release, charged under its own id.
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: task.round)
-        let update = try await site.train(task, chargeID: chargeID)
+        var update = try await site.train(task, chargeID: chargeID)
         switch task.privacy.unit {
         case .record:
             for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
@@ -185,6 +187,7 @@ public actor SiteWorker {
         case .none:
             break
         }
+        update.auditHead = await audit.currentHead
         // Kept for a replay, unless the run ended or was let go while this round trained
         // (the actor was free during the await): nothing would ever release it then.
         if endedRuns[context.runID] == nil, lastTask[context.runID] != nil {
@@ -203,7 +206,8 @@ public actor SiteWorker {
         _ = try await audit.append(.updateSent, details: details)
     }
 
-    /// Scores the task's global model on the holdout; nil when the site's k suppresses it.
+    /// Scores the task's global model on the holdout, with the audit log's head after the line
+    /// that records it; nil when the site's k suppresses it.
     public func evaluate(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteEvaluation? {
         try await received(taskID, kind: "evaluation", context: context, round: task.round)
         try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
@@ -218,11 +222,12 @@ public actor SiteWorker {
             ])
             return nil
         }
-        let evaluation = try await site.evaluate(task)
+        var evaluation = try await site.evaluate(task)
         _ = try await audit.append(.evaluationSent, details: [
             "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
             "records": .integer(evaluation.records),
         ])
+        evaluation.auditHead = await audit.currentHead
         return evaluation
     }
 
