@@ -21,6 +21,17 @@ func hospitalAnchor(_ head: AuditHead, round: Int) -> AuditAnchor {
     AuditAnchor(run: "run-1", round: round, site: "hospital-a", events: head.events, hash: head.head)
 }
 
+/// Rewrites the log at `url` after its line `kept` as a forger who can run the log's own code
+/// would: cuts it there, drops its head file, and appends `count` other events, so that the
+/// chain is intact and a new head file agrees with it.
+func forgeAuditTail(of url: URL, keeping kept: Int, appending count: Int) async throws {
+    let lines = try auditLines(url)
+    try (lines.prefix(kept).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+    try FileManager.default.removeItem(at: AuditHead.url(forLog: url))
+    let forger = try AuditLog(fileAt: url, now: AuditTestClock().now)
+    for _ in 0..<count { try await forger.append(.taskRefused, details: ["run": "run-1", "reasons": ["nothing to see"]]) }
+}
+
 /// `lines` as a log's bytes.
 private func logBytes(_ lines: some Sequence<String>) -> [UInt8] {
     Array(lines.map { $0 + "\n" }.joined().utf8)
@@ -216,13 +227,7 @@ struct AuditAnchorTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let (url, heads) = try await anchoredAuditLog(events: 8, in: folder)
         let anchors = [hospitalAnchor(heads[2], round: 1), hospitalAnchor(heads[5], round: 2), hospitalAnchor(heads[7], round: 3)]
-        // Cut after line 4, then five other lines appended by the log's own code: a valid chain,
-        // and a head file that agrees with it.
-        let lines = try auditLines(url)
-        try (lines.prefix(4).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        try FileManager.default.removeItem(at: AuditHead.url(forLog: url))
-        let forger = try AuditLog(fileAt: url, now: AuditTestClock().now)
-        for _ in 0..<5 { try await forger.append(.taskRefused, details: ["run": "run-1", "reasons": ["nothing to see"]]) }
+        try await forgeAuditTail(of: url, keeping: 4, appending: 5)
         let forgedHead = try #require(try AuditHead.read(from: AuditHead.url(forLog: url)))
         #expect(try AuditLog.verify(fileAt: url, head: forgedHead) == .ok(events: 9, head: forgedHead.head))
 

@@ -81,11 +81,7 @@ struct AuditLogCommandTests {
                                              + "(the latest: 6 events at round 2 of run-1)"), "\(good.standardOutput)")
 
         // Lines 5 on rewritten with fresh hashes, and the head file with them: only the anchor shows it.
-        let lines = try auditLines(url)
-        try (lines.prefix(4).joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
-        try FileManager.default.removeItem(at: AuditHead.url(forLog: url))
-        let forger = try AuditLog(fileAt: url, now: AuditTestClock().now)
-        for _ in 0..<4 { try await forger.append(.taskReceived, details: ["run": "run-1"]) }
+        try await forgeAuditTail(of: url, keeping: 4, appending: 4)
         let headOnly = try await CohortProcess.run(["audit", "verify", url.path])
         #expect(headOnly.status == 0 && headOnly.standardOutput.contains("audit.jsonl.head: 8 events recorded, none missing"))
         let rewritten = try await CohortProcess.run(arguments)
