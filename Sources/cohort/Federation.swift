@@ -107,7 +107,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             The plan names its sites (`sites: [{name: …}]`), its model and its schema; the model
             and schema files are read here and sent with the plan. Sites that refuse a task
-            say why, and their reasons are shown as they arrive.
+            say why, and their reasons are shown as they arrive. The run folder also gets
+            site-audit-anchors.jsonl: the audit heads the sites sent with their updates, to             check their logs with `cohort audit verify LOG --anchors FILE --site NAME`.
             """)
 
     @Argument(help: "The plan (YAML).") var plan: String
@@ -132,7 +133,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         print("submitted \(parsed.name) as \(submitted.runID) (plan hash \(submitted.planHash.prefix(12))…)")
         if detach { return }
-        let folder = try RunFolder(url: URL(fileURLWithPath: out ?? "runs/\(submitted.runID)"))
+        let folder = try RunFolder(url: URL(fileURLWithPath: out ?? "runs/\(submitted.runID)"), runID: submitted.runID)
         let progress = ProgressLine()
         let history = HistoryBox()
         let rounds = parsed.rounds

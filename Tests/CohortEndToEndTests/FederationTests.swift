@@ -228,6 +228,7 @@ struct FederationTests {
         #expect(intact.status == 0 && intact.standardOutput.contains("chain intact"), "\(intact.standardOutput)")
         #expect(intact.standardOutput.contains("audit.jsonl.head: "), "\(intact.standardOutput)")
         let whole = try String(contentsOf: log, encoding: .utf8)
+        try await Self.checkAnchors(of: "hospital-a", rounds: 2, folder: "runs/audited", in: federation)
 
         // The last two lines cut: the chain that is left is intact, the head file shows the cut.
         let kept = whole.split(separator: "\n").dropLast(2).joined(separator: "\n") + "\n"
@@ -253,6 +254,39 @@ struct FederationTests {
         #expect(tampered.status != 0)
         #expect((tampered.standardOutput + tampered.standardError).contains("line \(index + 1)"),
                 "\(tampered.standardOutput) \(tampered.standardError)")
+    }
+
+    /// Checks `site`'s audit log against the anchors of the run folder `folder` with `cohort
+    /// audit verify --anchors`: one per round, and the log holds each; then a doctored copy of
+    /// the log, cut below its latest anchor and given a head file to match, which passes the
+    /// head file but not the anchors.
+    static func checkAnchors(of site: String, rounds: Int, folder: String, in federation: TestFederation) async throws {
+        let log = federation.url("state/\(site)/audit.jsonl")
+        let anchors = federation.url("\(folder)/site-audit-anchors.jsonl")
+        let lines = try String(contentsOf: anchors, encoding: .utf8).split(separator: "\n").map { try TrainEvaluateTests.json(String($0)) }
+        let own = lines.filter { $0["site"] as? String == site }
+        #expect(own.compactMap { $0["round"] as? Int } == Array(1...rounds), "\(own)")
+        #expect(Set(lines.compactMap { $0["site"] as? String }) == Set(federation.siteNames))
+        let verified = try await CohortProcess.run(["audit", "verify", log.path, "--anchors", anchors.path, "--site", site])
+        #expect(verified.status == 0, "\(verified.standardError)")
+        #expect(verified.standardOutput.contains("anchors: the log holds all \(rounds) the orchestrator recorded for \(site)"),
+                "\(verified.standardOutput)")
+
+        let latest = try #require(own.compactMap { $0["events"] as? Int }.max())
+        let doctored = federation.url("state/\(site)/doctored.jsonl")
+        let kept = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").prefix(latest - 1)
+        try (kept.joined(separator: "\n") + "\n").write(to: doctored, atomically: true, encoding: .utf8)
+        let unheaded = try await CohortProcess.run(["audit", "verify", doctored.path])
+        let head = try #require(unheaded.standardOutput.split(separator: "\n").first { $0.hasPrefix("head ") }?.dropFirst(5))
+        try #"{"events":\#(latest - 1),"head":"\#(head)"}"#.write(to: federation.url("state/\(site)/doctored.jsonl.head"),
+                                                                    atomically: true, encoding: .utf8)
+        let headed = try await CohortProcess.run(["audit", "verify", doctored.path])
+        #expect(headed.status == 0 && headed.standardOutput.contains("doctored.jsonl.head: \(latest - 1) events recorded, none missing"),
+                "\(headed.standardOutput) \(headed.standardError)")
+        let caught = try await CohortProcess.run(["audit", "verify", doctored.path, "--anchors", anchors.path, "--site", site])
+        #expect(caught.status == 1)
+        #expect(caught.standardError.contains("truncated: the orchestrator recorded \(latest) events at round \(rounds) of run-0001-")
+                && caught.standardError.contains("the log has \(latest - 1)"), "\(caught.standardError)")
     }
 
     @Test("the orchestrator killed in mid-run resumes at its last completed round; a site restarted meanwhile resends its kept update; every site is charged each round once")
@@ -289,6 +323,12 @@ struct FederationTests {
         for site in federation.siteNames {
             let charges = try Self.charges(inAuditLog: federation.url("state/\(site)/audit.jsonl"))
             #expect(Self.rounds(of: charges) == (1...8).map { "round-\($0)" }, "\(site): \(charges)")
+            // The sites' audit heads, kept by the orchestrator for every round, before and after its restart.
+            let verified = try await CohortProcess.run(
+                ["audit", "verify", federation.url("state/\(site)/audit.jsonl").path,
+                 "--anchors", federation.url("runs/resumed/site-audit-anchors.jsonl").path, "--site", site])
+            #expect(verified.status == 0 && verified.standardOutput.contains("the log holds all 8 the orchestrator recorded"),
+                    "\(site): \(verified.standardOutput) \(verified.standardError)")
         }
         let resent = try String(contentsOf: audit, encoding: .utf8).split(separator: "\n")
             .filter { $0.contains("\"release_resent\"") && $0.contains("\"round\":4") }

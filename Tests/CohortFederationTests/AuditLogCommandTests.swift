@@ -65,6 +65,40 @@ struct AuditLogCommandTests {
         #expect(rewritten.standardError.contains("line 5: not the line kept.head records as event 5"), "\(rewritten.standardError)")
     }
 
+    @Test("`cohort audit verify --anchors --site` checks the log against the orchestrator's anchors, and names the round that fails")
+    func verifyAgainstAnchors() async throws {
+        let folder = try temporarySiteFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (url, heads) = try await anchoredAuditLog(events: 8, in: folder)
+        let anchorsFile = folder.appendingPathComponent("site-audit-anchors.jsonl")
+        let anchors = [hospitalAnchor(heads[2], round: 1), hospitalAnchor(heads[5], round: 2)]
+        let other = AuditAnchor(run: "run-1", round: 1, site: "hospital-b", events: 1, hash: heads[0].head)
+        try (([other] + anchors).map { $0.line + "\n" }.joined()).write(to: anchorsFile, atomically: true, encoding: .utf8)
+        let arguments = ["audit", "verify", url.path, "--anchors", anchorsFile.path, "--site", "hospital-a"]
+        let good = try await CohortProcess.run(arguments)
+        #expect(good.status == 0, "\(good.standardError)")
+        #expect(good.standardOutput.contains("anchors: the log holds all 2 the orchestrator recorded for hospital-a "
+                                             + "(the latest: 6 events at round 2 of run-1)"), "\(good.standardOutput)")
+
+        // Lines 5 on rewritten with fresh hashes, and the head file with them: only the anchor shows it.
+        try await forgeAuditTail(of: url, keeping: 4, appending: 4)
+        let headOnly = try await CohortProcess.run(["audit", "verify", url.path])
+        #expect(headOnly.status == 0 && headOnly.standardOutput.contains("audit.jsonl.head: 8 events recorded, none missing"))
+        let rewritten = try await CohortProcess.run(arguments)
+        #expect(rewritten.status == 1)
+        let line6 = SHA256.hexDigest(of: try auditLines(url)[5])
+        #expect(rewritten.standardError == "\(url.path): the chain is intact (8 events), but not what the orchestrator recorded for hospital-a:\n"
+                + "\(url.path): line 6 hashes to \(line6), the orchestrator recorded \(heads[5].head) for round 2 of run-1 "
+                + "(the log was rewritten at or before this line)\n", "\(rewritten.standardError)")
+        #expect(rewritten.standardOutput.isEmpty)
+
+        let unknown = try await CohortProcess.run(["audit", "verify", url.path, "--anchors", anchorsFile.path, "--site", "hospital-z"])
+        #expect(unknown.status == 1)
+        #expect(unknown.standardError.contains("no anchor for site hospital-z (anchors for: hospital-a, hospital-b)"), "\(unknown.standardError)")
+        let siteless = try await CohortProcess.run(["audit", "verify", url.path, "--anchors", anchorsFile.path])
+        #expect(siteless.status != 0 && siteless.standardError.contains("--anchors needs --site NAME"), "\(siteless.standardError)")
+    }
+
     @Test("`cohort audit show --last N` prints the last N events")
     func showCommand() async throws {
         let folder = try temporarySiteFolder()

@@ -417,6 +417,35 @@ struct RunStoreTests {
         #expect(!FileManager.default.fileExists(atPath: store.checkpointURL(id).path))
     }
 
+    @Test("each round's audit anchors are part of its durable record: in runs.log and the checkpoint, after reopening")
+    func auditAnchorsSurviveReopening() async throws {
+        let folder = try temporaryStoreFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var latest: RunCheckpoint?
+        let id: String
+        do {
+            let store = try RunStore(directory: folder, now: fixedClock())
+            id = try await store.submit(try submission()).id
+            try await store.markRunning(id)
+            for round in 1...2 {
+                var saved = try checkpoint(id, round: round)
+                for index in saved.history.indices {
+                    let r = saved.history[index].round
+                    saved.history[index].recordAuditHead(AuditHead(events: 10 * r, head: SHA256.hexDigest(of: "a \(r)")), from: "a")
+                    saved.history[index].recordAuditHead(AuditHead(events: 10 * r, head: "not a hash"), from: "b")
+                }
+                try await store.recordRound(id, checkpoint: saved)
+                latest = saved
+            }
+        }
+        let store = try RunStore(directory: folder)
+        let history = try #require(await store.run(id: id)?.history)
+        #expect(history.map { $0.auditAnchors?["a"] } == [1, 2].map { AuditHead(events: 10 * $0, head: SHA256.hexDigest(of: "a \($0)")) })
+        #expect(history.allSatisfy { $0.droppedAuditAnchors?["b"]?.contains("64 lowercase hex digits") == true })
+        #expect(try await store.latestCheckpoint(runID: id)?.history == latest?.history)
+        #expect(try logLines(folder).filter { $0.contains(#""audit_anchors":{"a":{"events":"#) }.count == 2)
+    }
+
     @Test("a second store on an open folder is refused")
     func secondStoreIsRefused() async throws {
         let folder = try temporaryStoreFolder()

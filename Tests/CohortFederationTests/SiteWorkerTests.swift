@@ -111,6 +111,42 @@ struct SiteWorkerTests {
         #expect(saved.charges.count == 3)
     }
 
+    @Test("an update carries the audit head after its charge, a resent one after the resend, an evaluation after its line")
+    func updatesCarryTheAuditHead() async throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let context = try fixture.context()
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        let statistics = try PreprocessingStatistics(schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
+        let log = fixture.folder.appendingPathComponent("audit.jsonl")
+        /// The head of the log as it stands, and its last event.
+        func head() throws -> (head: AuditHead, event: String?) {
+            let lines = try auditLines(log)
+            let last = try #require(lines.last)
+            return (AuditHead(events: lines.count, head: SHA256.hexDigest(of: last)), try AuditEntry(line: last).event.rawValue)
+        }
+        let update = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
+        let afterCharge = try head()
+        #expect(afterCharge.event == "budget_spent")
+        #expect(update.auditHead == afterCharge.head)
+        let resent = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1b")
+        let afterResend = try head()
+        #expect(afterResend.event == "release_resent" && afterResend.head.events == afterCharge.head.events + 2)  // task_received, release_resent
+        #expect(resent.auditHead == afterResend.head)
+        let evaluation = try #require(
+            try await worker.evaluate(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "e1"))
+        let afterEvaluation = try head()
+        #expect(afterEvaluation.event == "evaluation_sent")
+        #expect(evaluation.auditHead == afterEvaluation.head)
+        // Each head anchors the log as it now stands.
+        let anchors = [update.auditHead, resent.auditHead, evaluation.auditHead].enumerated().compactMap { index, head in
+            head.map { hospitalAnchor($0, round: index + 1) }
+        }
+        let (chain, checks) = try AuditLog.verify(fileAt: log, anchors: anchors)
+        #expect(chain.isIntact && checks.count == 3 && checks.allSatisfy(\.isMatch), "\(checks)")
+    }
+
+    /// A clock the test moves by hand.
     final class ManualClock: Sendable {
         private let seconds = Mutex(1_000.0)
         var read: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }

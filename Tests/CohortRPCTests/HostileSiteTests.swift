@@ -144,6 +144,9 @@ struct HostileSiteTests {
             let record = try JSONDecoder().decode(RoundRecord.self, from: Data(line.utf8))
             #expect(record.answered == ["hospital-a"])
             #expect(record.dropped["hospital-b"]?.contains(attack.expectedReason) == true, "\(record.dropped)")
+            // The real site's audit head is kept; this test's hospital-b sends none, as sites before anchors.
+            #expect(record.auditAnchors.map { Array($0.keys) } == ["hospital-a"], "\(String(describing: record.auditAnchors))")
+            #expect(record.droppedAuditAnchors == nil)
         }
         let log = try #require(federation.orchestrator).standardError
         #expect(log.contains("rejected the update of hospital-b"))

@@ -128,15 +128,20 @@ public struct SiteUpdate: Sendable {
     /// the round's clip bound (Andrew et al. 2021, Algorithm 1, with the centred count of
     /// Section 3); noised at the site, so the orchestrator never sees a site's bit.
     public var unclippedSignal: Double?
+    /// The site's audit head as of the last line it wrote before the update left (after the
+    /// lines that admitted the task and charged its ε), which the orchestrator keeps as an
+    /// anchor of the site's log (`RoundRecord.auditAnchors`); nil from a site without one.
+    public var auditHead: AuditHead?
 
     public init(delta: [Float], records: Int, steps: Int, trainingLoss: Double, siteEpsilon: Double? = nil,
-                unclippedSignal: Double? = nil) {
+                unclippedSignal: Double? = nil, auditHead: AuditHead? = nil) {
         self.delta = delta
         self.records = records
         self.steps = steps
         self.trainingLoss = trainingLoss
         self.siteEpsilon = siteEpsilon
         self.unclippedSignal = unclippedSignal
+        self.auditHead = auditHead
     }
 }
 
@@ -152,12 +157,17 @@ public struct SiteEvaluation: Sendable {
     public var histogram: ScoreHistogram?
     /// Multi-class tasks: the k×k confusion counts.
     public var confusion: MulticlassConfusionMatrix?
+    /// The site's audit head as of the last line it wrote before the evaluation left (see
+    /// `SiteUpdate.auditHead`).
+    public var auditHead: AuditHead?
 
-    public init(records: Int, lossSum: Double, correct: Int, histogram: ScoreHistogram?, confusion: MulticlassConfusionMatrix?) {
+    public init(records: Int, lossSum: Double, correct: Int, histogram: ScoreHistogram?, confusion: MulticlassConfusionMatrix?,
+                auditHead: AuditHead? = nil) {
         self.records = records
         self.lossSum = lossSum
         self.correct = correct
         self.histogram = histogram
         self.confusion = confusion
+        self.auditHead = auditHead
     }
 }

@@ -153,6 +153,7 @@ public struct RoundEngine: Sendable {
             var answered = [String]()
             var losses = [(site: String, loss: Double, records: Int)]()
             var unclippedSignals = [String: Double]()
+            var auditHeads = [String: AuditHead]()
             var budgetRefusal: String?
             // Each update joins the running sum as it arrives and is then let go: memory is one
             // model plus the sum, not one model per site (the robust strategies keep every
@@ -180,6 +181,7 @@ public struct RoundEngine: Sendable {
                     if update.trainingLoss.isFinite { losses.append((site, update.trainingLoss, update.records)) }
                     if let epsilon = update.siteEpsilon { siteEpsilons[site] = epsilon }
                     if let signal = update.unclippedSignal { unclippedSignals[site] = signal }
+                    if let head = update.auditHead { auditHeads[site] = head }
                 }
             }
             // The pooled loss in site order, so it does not depend on which site answered first.
@@ -206,6 +208,7 @@ public struct RoundEngine: Sendable {
                 macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0,
                 bytesSent: 4 * parameterCount * sampled.count, bytesReceived: 4 * parameterCount * answered.count)
             if config.privacy.unit == .site { record.epsilon["run"] = runLedger.epsilon(delta: config.privacy.delta).epsilon }
+            for (site, head) in auditHeads { record.recordAuditHead(head, from: site) }
             if var adapted = clipping {
                 // b̃ = (Σᵢ (bᵢ − ½ + ξᵢ)) / m + ½ over the answering sites, with m the sites
                 // sampled (Andrew et al. 2021, Algorithm 1 and Section 3's centred count; a
@@ -383,6 +386,7 @@ public struct RoundEngine: Sendable {
         var perSite = [String: RoundRecord.SiteMetrics]()
         for outcome in await Self.fanOut(sites, deadline: configuration.deadlineSeconds, { try await $0.evaluate(task) }) {
             guard case .success(let evaluation) = outcome.result else { continue }
+            record.recordAuditHead(evaluation.auditHead, from: outcome.site)
             pooled.add(evaluation)
             if evaluation.records >= configuration.minimumEvaluationRecords {
                 // The same metrics as the pooled ones, from this site's summaries alone.

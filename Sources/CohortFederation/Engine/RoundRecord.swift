@@ -46,6 +46,13 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     /// noised unclipped fraction b̃ it released, which sets the next round's bound.
     public var clipNorm: Double?
     public var unclippedFraction: Double?
+    /// The audit head each site sent with its update or evaluation this round (the later
+    /// one when it sent both), by site: the orchestrator's copy, kept off the site's machine
+    /// (`AuditAnchor`). Nil when no site sent one (`cohort simulate`, sites before anchors).
+    public var auditAnchors: [String: AuditHead]?
+    /// Heads that were sent but could not anchor a log, by site, with the reason
+    /// (`AuditHead.anchorProblem`); the update itself still counts.
+    public var droppedAuditAnchors: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case round, sampled, answered, dropped, trainingLoss, evaluationLoss, accuracy, auroc, macroF1
@@ -54,6 +61,8 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         case undefinedMetrics = "undefined_metrics"
         case clipNorm = "clip_norm"
         case unclippedFraction = "unclipped_fraction"
+        case auditAnchors = "audit_anchors"
+        case droppedAuditAnchors = "audit_anchors_dropped"
     }
 }
 
@@ -81,6 +90,8 @@ extension RoundRecord {
         undefinedMetrics = try container.decodeIfPresent([String: String].self, forKey: .undefinedMetrics) ?? [:]
         clipNorm = try container.decodeIfPresent(Double.self, forKey: .clipNorm)
         unclippedFraction = try container.decodeIfPresent(Double.self, forKey: .unclippedFraction)
+        auditAnchors = try container.decodeIfPresent([String: AuditHead].self, forKey: .auditAnchors)
+        droppedAuditAnchors = try container.decodeIfPresent([String: String].self, forKey: .droppedAuditAnchors)
     }
 }
 

@@ -2,33 +2,52 @@ import CohortLearn
 import Foundation
 
 /// The folder a run writes: the global model, one JSON line per round, a report, and a
-/// summary. `metrics.jsonl` is appended and flushed after every round, so a crash loses
-/// at most the round in progress.
+/// summary; in a real federation also the sites' audit anchors. `metrics.jsonl` is appended
+/// and flushed after every round, so a crash loses at most the round in progress.
 public struct RunFolder: Sendable {
     public let url: URL
+    /// The run's id, written with each audit anchor (nil: anchors without it).
+    public let runID: String?
 
     public var modelURL: URL { url.appendingPathComponent("model.safetensors") }
     public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
     public var reportURL: URL { url.appendingPathComponent("report.html") }
     public var summaryURL: URL { url.appendingPathComponent("summary.json") }
+    /// One `AuditAnchor` per site and round whose record holds one (`RoundRecord.auditAnchors`),
+    /// for `cohort audit verify LOG --anchors FILE --site NAME`; absent when no round had one.
+    public var auditAnchorsURL: URL { url.appendingPathComponent("site-audit-anchors.jsonl") }
 
-    /// Creates the folder (and its parents); an existing `metrics.jsonl` is replaced.
-    public init(url: URL) throws {
+    /// Creates the folder (and its parents); an existing `metrics.jsonl` is replaced, and an
+    /// existing `site-audit-anchors.jsonl` removed.
+    public init(url: URL, runID: String? = nil) throws {
         self.url = url
+        self.runID = runID
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         try Data().write(to: metricsURL)
+        if FileManager.default.fileExists(atPath: auditAnchorsURL.path) { try FileManager.default.removeItem(at: auditAnchorsURL) }
     }
 
-    /// Appends one round's record to `metrics.jsonl`.
+    /// Appends one round's record to `metrics.jsonl`, and its audit anchors to
+    /// `site-audit-anchors.jsonl`.
     public func append(_ record: RoundRecord) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
-        let handle = try FileHandle(forWritingTo: metricsURL)
+        try Self.append(line, to: metricsURL)
+        let anchors = record.auditAnchorList(run: runID)
+        if !anchors.isEmpty {
+            try Self.append(Data(anchors.map { $0.line + "\n" }.joined().utf8), to: auditAnchorsURL)
+        }
+    }
+
+    /// Appends `data` to the file at `url` (created if absent) and flushes it.
+    private static func append(_ data: Data, to url: URL) throws {
+        if !FileManager.default.fileExists(atPath: url.path) { try Data().write(to: url) }
+        let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.seekToEnd()
-        try handle.write(contentsOf: line)
+        try handle.write(contentsOf: data)
         try handle.synchronize()
     }
 

@@ -18,8 +18,8 @@ import Darwin
 /// The file is written after the line it describes is synced to the log, so it never
 /// records more than the log holds: a crash between the two (or before the file itself
 /// reaches the disk; it is not synced) leaves it behind the log, which still verifies. It
-/// lives where the log lives, so whoever can rewrite both can hide a truncation; a copy kept
-/// elsewhere (the orchestrator, a report) is what anchors the chain against that.
+/// lives where the log lives, so whoever can rewrite both can hide a truncation; the copies
+/// a site sends the orchestrator with its updates (`AuditAnchor`) anchor the chain against that.
 ///
 /// ```json
 /// {"events":42,"head":"9f2c…"}

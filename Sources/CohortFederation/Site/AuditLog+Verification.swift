@@ -40,22 +40,32 @@ extension AuditLog {
     ///
     /// What it cannot see without a head: lines removed from the end, or every line from an
     /// edit to the end rewritten with fresh hashes. Whoever can rewrite the head file too can
-    /// hide that; comparing `head` with a copy kept elsewhere cannot be fooled so.
+    /// hide that; copies of the head kept elsewhere cannot be fooled so (the orchestrator's
+    /// anchors, `verify(fileAt:head:headFile:anchors:)`).
     ///
     /// - Throws: `AuditLogError` `.unreadableFile` when the file cannot be read.
     public static func verify(fileAt url: URL, head: AuditHead? = nil, headFile: String? = nil) throws(AuditLogError) -> AuditVerification {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw AuditLogError(.unreadableFile, path: url.path, "cannot read the audit log: \(error.localizedDescription)")
-        }
-        return verify(Array(data), head: head, headFile: headFile ?? AuditHead.url(forLog: url).lastPathComponent)
+        verify(try bytes(ofLogAt: url), head: head, headFile: headFile ?? AuditHead.url(forLog: url).lastPathComponent)
     }
 
     /// Checks the chain of a log's bytes (see `verify(fileAt:head:)`).
     public static func verify(_ bytes: [UInt8], head: AuditHead? = nil, headFile: String = "the head file") -> AuditVerification {
-        let chain = AuditChain(bytes)
+        verification(of: AuditChain(bytes), head: head, headFile: headFile)
+    }
+
+    /// The bytes of the log at `url`.
+    ///
+    /// - Throws: `AuditLogError` `.unreadableFile` when the file cannot be read.
+    static func bytes(ofLogAt url: URL) throws(AuditLogError) -> [UInt8] {
+        do {
+            return Array(try Data(contentsOf: url))
+        } catch {
+            throw AuditLogError(.unreadableFile, path: url.path, "cannot read the audit log: \(error.localizedDescription)")
+        }
+    }
+
+    /// The verification of a log read into `chain`, against its head file's `head` if given.
+    static func verification(of chain: AuditChain, head: AuditHead?, headFile: String) -> AuditVerification {
         if let broken = chain.broken { return .broken(line: broken.line, reason: broken.reason) }
         if let recorded = head {
             if recorded.events > chain.entries.count {

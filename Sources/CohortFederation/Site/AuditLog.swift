@@ -34,6 +34,10 @@ public actor AuditLog {
     /// The head file, rewritten after every append.
     public nonisolated let headURL: URL
 
+    /// The count and head together, as of the last line appended: what a site sends the
+    /// orchestrator with each update, to be kept off the site's machine.
+    public var currentHead: AuditHead { AuditHead(events: count, head: head) }
+
     /// Opens the log at `url`, creating it if absent; an existing log resumes its chain
     /// from its last line, whose own hash is checked (`verify(fileAt:)` checks them all).
     ///

@@ -165,7 +165,8 @@ public actor SiteWorker {
         return aggregates
     }
 
-    /// Trains from the task's global model and returns the clipped, noised delta.
+    /// Trains from the task's global model and returns the clipped, noised delta, with the audit
+    /// log's head after the lines that admitted and charged it (or that resent it).
     public func train(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteUpdate {
         try await received(taskID, kind: "training", context: context, round: task.round)
         try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
@@ -173,9 +174,10 @@ public actor SiteWorker {
         let globalSHA256 = KeptReleases.digest(ofGlobal: task.global)
         if ledger.contains(chargeID: key) {
             let lookup = kept.update(runID: context.runID, planHash: context.planHash, round: task.round, globalSHA256: globalSHA256)
-            if case .kept(let update) = lookup {
+            if case .kept(var update) = lookup {
                 lastTask[context.runID] = clock()
                 try await resent(taskID: taskID, runID: context.runID, round: task.round, what: "update")
+                update.auditHead = await audit.currentHead
                 return update
             }
             try await keptNotUsed(lookup, taskID: taskID, runID: context.runID, round: task.round)
@@ -185,7 +187,7 @@ public actor SiteWorker {
         // A round already charged here but whose update is lost (its kept file missing or
         // unreadable): training it again is a second release, charged under its own id.
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: task.round)
-        let update = try await site.train(task, chargeID: chargeID)
+        var update = try await site.train(task, chargeID: chargeID)
         switch task.privacy.unit {
         case .record:
             for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
@@ -218,6 +220,7 @@ public actor SiteWorker {
                 try await notKept(error, taskID: taskID, runID: context.runID, round: task.round)
             }
         }
+        update.auditHead = await audit.currentHead
         return update
     }
 
@@ -260,7 +263,8 @@ public actor SiteWorker {
         _ = try await audit.append(.updateSent, details: details)
     }
 
-    /// Scores the task's global model on the holdout; nil when the site's k suppresses it.
+    /// Scores the task's global model on the holdout, with the audit log's head after the line
+    /// that records it; nil when the site's k suppresses it.
     public func evaluate(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteEvaluation? {
         try await received(taskID, kind: "evaluation", context: context, round: task.round)
         try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
@@ -275,11 +279,12 @@ public actor SiteWorker {
             ])
             return nil
         }
-        let evaluation = try await site.evaluate(task)
+        var evaluation = try await site.evaluate(task)
         _ = try await audit.append(.evaluationSent, details: [
             "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
             "records": .integer(evaluation.records),
         ])
+        evaluation.auditHead = await audit.currentHead
         return evaluation
     }
 

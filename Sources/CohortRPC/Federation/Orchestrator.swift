@@ -282,6 +282,7 @@ public actor Orchestrator {
         if !record.dropped.isEmpty {
             line += " dropped " + record.dropped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
         }
+        for (site, reason) in (record.droppedAuditAnchors ?? [:]).sorted(by: { $0.key < $1.key }) { line += "; \(site): \(reason)" }
         log(line)
         publish(runID) { $0.round = wire }
     }

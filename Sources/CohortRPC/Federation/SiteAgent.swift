@@ -231,6 +231,7 @@ public struct SiteAgent: Sendable {
             $0.trainingLoss = update.trainingLoss
             if let epsilon = update.siteEpsilon { $0.siteEpsilon = epsilon }
             if let signal = update.unclippedSignal { $0.unclippedSignal = signal }
+            if let head = update.auditHead { $0.auditHead = Cohort_V1_AuditHead(head) }
             $0.manifest = manifest
             $0.manifest.payloadBytes = UInt64(payloadBytes)
             $0.manifest.sha256 = sha256

@@ -97,7 +97,8 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
             let made = SiteUpdate(
                 delta: values, records: Int(clamping: header.records), steps: Int(clamping: header.steps),
                 trainingLoss: header.trainingLoss, siteEpsilon: header.hasSiteEpsilon ? header.siteEpsilon : nil,
-                unclippedSignal: header.hasUnclippedSignal ? header.unclippedSignal : nil)
+                unclippedSignal: header.hasUnclippedSignal ? header.unclippedSignal : nil,
+                auditHead: header.hasAuditHead ? header.auditHead.decoded : nil)
             finalReason = RoundEngine.problem(with: made, parameterCount: expectation.parameterCount, privacy: expectation.privacy)
             update = made
         }

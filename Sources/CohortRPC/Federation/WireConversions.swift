@@ -172,6 +172,18 @@ extension Cohort_V1_AggregatesResult {
     }
 }
 
+extension Cohort_V1_AuditHead {
+    init(_ head: AuditHead) {
+        self.init()
+        events = UInt64(clamping: head.events)
+        hash = head.head
+    }
+
+    /// The head as the site sent it. Its shape is checked where the round records it
+    /// (`RoundRecord.recordAuditHead`), which drops a malformed one with the reason.
+    var decoded: AuditHead { AuditHead(events: Int(clamping: events), head: hash) }
+}
+
 extension Cohort_V1_EvaluationResult {
     init(_ evaluation: SiteEvaluation?, runID: String, round: Int, taskID: String) {
         self.init()
@@ -195,6 +207,7 @@ extension Cohort_V1_EvaluationResult {
             classes = UInt32(confusion.classCount)
             self.confusion = confusion.counts.flatMap { $0.map(UInt64.init) }
         }
+        if let head = evaluation.auditHead { auditHead = Cohort_V1_AuditHead(head) }
     }
 
     /// The evaluation, or nil when the site suppressed it.
@@ -217,7 +230,7 @@ extension Cohort_V1_EvaluationResult {
             matrix = made
         }
         return SiteEvaluation(records: Int(clamping: records), lossSum: lossSum, correct: Int(clamping: correct),
-                              histogram: histogram, confusion: matrix)
+                              histogram: histogram, confusion: matrix, auditHead: hasAuditHead ? auditHead.decoded : nil)
     }
 }
 

@@ -903,6 +903,17 @@ public nonisolated struct Cohort_V1_UpdateHeader: Sendable {
   /// Clears the value of `manifest`. Subsequent reads from it will return its default value.
   public mutating func clearManifest() {self._manifest = nil}
 
+  /// The site's audit head as of the last line it wrote before this update left (after the
+  /// lines that admitted the task and charged its epsilon). Unset from sites without it.
+  public var auditHead: Cohort_V1_AuditHead {
+    get {_auditHead ?? Cohort_V1_AuditHead()}
+    set {_auditHead = newValue}
+  }
+  /// Returns true if `auditHead` has been explicitly set.
+  public var hasAuditHead: Bool {self._auditHead != nil}
+  /// Clears the value of `auditHead`. Subsequent reads from it will return its default value.
+  public mutating func clearAuditHead() {self._auditHead = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -910,6 +921,28 @@ public nonisolated struct Cohort_V1_UpdateHeader: Sendable {
   fileprivate var _siteEpsilon: Double? = nil
   fileprivate var _unclippedSignal: Double? = nil
   fileprivate var _manifest: Cohort_V1_ModelManifest? = nil
+  fileprivate var _auditHead: Cohort_V1_AuditHead? = nil
+}
+
+/// Where a site's hash-chained audit log stood: the orchestrator keeps it with the round's
+/// record, per run, round and site, as an anchor of the log off the site's machine, so that
+/// lines later cut from the end or rewritten show (`cohort audit verify --anchors`). A head
+/// that is not of this shape is dropped, with the reason in the round's record; the update or
+/// evaluation it came with still counts.
+public nonisolated struct Cohort_V1_AuditHead: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Events (lines) in the log: at least 1.
+  public var events: UInt64 = 0
+
+  /// SHA-256 of the last line, 64 lowercase hex digits.
+  public var hash: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The end of a streamed payload.
@@ -990,9 +1023,22 @@ public nonisolated struct Cohort_V1_EvaluationResult: Sendable {
 
   public var invalidScores: UInt64 = 0
 
+  /// The site's audit head as of the last line it wrote before this result left (see
+  /// UpdateHeader.audit_head). Unset from sites without it, and when suppressed.
+  public var auditHead: Cohort_V1_AuditHead {
+    get {_auditHead ?? Cohort_V1_AuditHead()}
+    set {_auditHead = newValue}
+  }
+  /// Returns true if `auditHead` has been explicitly set.
+  public var hasAuditHead: Bool {self._auditHead != nil}
+  /// Clears the value of `auditHead`. Subsequent reads from it will return its default value.
+  public mutating func clearAuditHead() {self._auditHead = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _auditHead: Cohort_V1_AuditHead? = nil
 }
 
 public nonisolated struct Cohort_V1_AggregatesResult: Sendable {
@@ -2598,7 +2644,7 @@ nonisolated extension Cohort_V1_UpdateChunk: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpdateHeader"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{1}steps\0\u{3}training_loss\0\u{3}site_epsilon\0\u{1}manifest\0\u{3}unclipped_signal\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{1}steps\0\u{3}training_loss\0\u{3}site_epsilon\0\u{1}manifest\0\u{3}unclipped_signal\0\u{3}audit_head\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2615,6 +2661,7 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
       case 7: try { try decoder.decodeSingularDoubleField(value: &self._siteEpsilon) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._manifest) }()
       case 9: try { try decoder.decodeSingularDoubleField(value: &self._unclippedSignal) }()
+      case 10: try { try decoder.decodeSingularMessageField(value: &self._auditHead) }()
       default: break
       }
     }
@@ -2652,6 +2699,9 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._unclippedSignal {
       try visitor.visitSingularDoubleField(value: v, fieldNumber: 9)
     } }()
+    try { if let v = self._auditHead {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2665,6 +2715,42 @@ nonisolated extension Cohort_V1_UpdateHeader: SwiftProtobuf.Message, SwiftProtob
     if lhs._siteEpsilon != rhs._siteEpsilon {return false}
     if lhs._unclippedSignal != rhs._unclippedSignal {return false}
     if lhs._manifest != rhs._manifest {return false}
+    if lhs._auditHead != rhs._auditHead {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Cohort_V1_AuditHead: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditHead"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}events\0\u{1}hash\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.events) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.hash) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.events != 0 {
+      try visitor.visitSingularUInt64Field(value: self.events, fieldNumber: 1)
+    }
+    if !self.hash.isEmpty {
+      try visitor.visitSingularStringField(value: self.hash, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Cohort_V1_AuditHead, rhs: Cohort_V1_AuditHead) -> Bool {
+    if lhs.events != rhs.events {return false}
+    if lhs.hash != rhs.hash {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2752,7 +2838,7 @@ nonisolated extension Cohort_V1_UpdateReceipt: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationResult"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{3}loss_sum\0\u{1}correct\0\u{3}histogram_negatives\0\u{3}histogram_positives\0\u{1}classes\0\u{1}confusion\0\u{1}suppressed\0\u{3}histogram_score_sums\0\u{3}invalid_scores\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{1}round\0\u{3}task_id\0\u{1}records\0\u{3}loss_sum\0\u{1}correct\0\u{3}histogram_negatives\0\u{3}histogram_positives\0\u{1}classes\0\u{1}confusion\0\u{1}suppressed\0\u{3}histogram_score_sums\0\u{3}invalid_scores\0\u{3}audit_head\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2773,12 +2859,17 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
       case 11: try { try decoder.decodeSingularBoolField(value: &self.suppressed) }()
       case 12: try { try decoder.decodeRepeatedDoubleField(value: &self.histogramScoreSums) }()
       case 13: try { try decoder.decodeSingularUInt64Field(value: &self.invalidScores) }()
+      case 14: try { try decoder.decodeSingularMessageField(value: &self._auditHead) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.runID.isEmpty {
       try visitor.visitSingularStringField(value: self.runID, fieldNumber: 1)
     }
@@ -2818,6 +2909,9 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
     if self.invalidScores != 0 {
       try visitor.visitSingularUInt64Field(value: self.invalidScores, fieldNumber: 13)
     }
+    try { if let v = self._auditHead {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2835,6 +2929,7 @@ nonisolated extension Cohort_V1_EvaluationResult: SwiftProtobuf.Message, SwiftPr
     if lhs.suppressed != rhs.suppressed {return false}
     if lhs.histogramScoreSums != rhs.histogramScoreSums {return false}
     if lhs.invalidScores != rhs.invalidScores {return false}
+    if lhs._auditHead != rhs._auditHead {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
