@@ -98,6 +98,29 @@ struct AuditAnchorTests {
         #expect(record.auditAnchorList(run: "run-1") == [AuditAnchor(run: "run-1", round: 2, site: "a", events: 9, hash: later.head)])
     }
 
+    @Test("a head with fewer events than an earlier round's, or as many with another hash, is flagged; a growing log is not")
+    func shrinkingLogsAreFlagged() {
+        func record(_ round: Int, _ anchors: [String: AuditHead]) -> RoundRecord {
+            var record = RoundRecord(
+                round: round, sampled: [], answered: [], dropped: [:], trainingLoss: nil, evaluationLoss: nil, accuracy: nil,
+                auroc: nil, macroF1: nil, evaluationRecords: nil, perSite: nil, epsilon: [:], seconds: 0, bytesSent: 0, bytesReceived: 0)
+            for (site, head) in anchors { record.recordAuditHead(head, from: site) }
+            return record
+        }
+        func head(_ events: Int, _ text: String = "") -> AuditHead { AuditHead(events: events, head: SHA256.hexDigest(of: "\(events)\(text)")) }
+        // Round 2 has no anchor for c (it was not sampled): round 1's still counts.
+        let history = [record(1, ["a": head(10), "b": head(10), "c": head(10)]), record(2, ["a": head(20), "b": head(20)])]
+        var round3 = record(3, ["a": head(30), "b": head(15), "c": head(10, "rewritten")])
+        round3.checkAuditAnchors(against: history)
+        let warnings = round3.auditAnchorWarnings ?? [:]
+        #expect(warnings["a"] == nil)
+        #expect(warnings["b"] == "its audit log holds 15 events, fewer than the 20 it held at round 2: lines were removed")
+        #expect(warnings["c"]?.hasSuffix("it had at round 1: the log was rewritten") == true, "\(warnings)")
+        var fine = record(3, ["a": head(30), "c": head(11)])
+        fine.checkAuditAnchors(against: history)
+        #expect(fine.auditAnchorWarnings == nil)
+    }
+
     @Test("the engine records the head each site sent with its update, or the later one with its evaluation")
     func engineRecordsHeads() async throws {
         let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 3)

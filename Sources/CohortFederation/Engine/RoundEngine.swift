@@ -227,6 +227,7 @@ public struct RoundEngine: Sendable {
                 evaluationTask.global = global
                 try await evaluate(evaluationTask, sites: sites, into: &record)
             }
+            record.checkAuditAnchors(against: history)
             record.seconds = BLASDiagnostics.now() - start
             history.append(record)
             var saved = RunCheckpoint(

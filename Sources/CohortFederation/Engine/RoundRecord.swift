@@ -53,6 +53,10 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     /// Heads that were sent but could not anchor a log, by site, with the reason
     /// (`AuditHead.anchorProblem`); the update itself still counts.
     public var droppedAuditAnchors: [String: String]?
+    /// Sites whose head this round shows their log lost or rewrote lines it had at an earlier
+    /// round (fewer events than an earlier anchor, or as many with another hash), with what
+    /// the orchestrator saw (`checkAuditAnchors(against:)`).
+    public var auditAnchorWarnings: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case round, sampled, answered, dropped, trainingLoss, evaluationLoss, accuracy, auroc, macroF1
@@ -63,6 +67,7 @@ public struct RoundRecord: Sendable, Codable, Equatable {
         case unclippedFraction = "unclipped_fraction"
         case auditAnchors = "audit_anchors"
         case droppedAuditAnchors = "audit_anchors_dropped"
+        case auditAnchorWarnings = "audit_anchor_warnings"
     }
 }
 
@@ -92,6 +97,7 @@ extension RoundRecord {
         unclippedFraction = try container.decodeIfPresent(Double.self, forKey: .unclippedFraction)
         auditAnchors = try container.decodeIfPresent([String: AuditHead].self, forKey: .auditAnchors)
         droppedAuditAnchors = try container.decodeIfPresent([String: String].self, forKey: .droppedAuditAnchors)
+        auditAnchorWarnings = try container.decodeIfPresent([String: String].self, forKey: .auditAnchorWarnings)
     }
 }
 

@@ -283,6 +283,9 @@ public actor Orchestrator {
             line += " dropped " + record.dropped.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
         }
         for (site, reason) in (record.droppedAuditAnchors ?? [:]).sorted(by: { $0.key < $1.key }) { line += "; \(site): \(reason)" }
+        for (site, warning) in (record.auditAnchorWarnings ?? [:]).sorted(by: { $0.key < $1.key }) {
+            line += "; warning: \(site): \(warning)"
+        }
         log(line)
         publish(runID) { $0.round = wire }
     }
