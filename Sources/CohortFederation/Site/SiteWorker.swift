@@ -56,29 +56,29 @@ public actor SiteWorker {
 
     public nonisolated let policy: SitePolicy
     public nonisolated var name: String { policy.name }
-    private let table: CSVTable
-    private let siteSchema: Schema?
-    private let audit: AuditLog
-    private let ledgerURL: URL
+    let table: CSVTable
+    let siteSchema: Schema?
+    let audit: AuditLog
+    let ledgerURL: URL
     /// Every charge this site has paid, across runs, restored from `ledger.json`.
     public private(set) var ledger: PrivacyLedger
     /// The site's rows, one `InMemorySite` per run (each with that run's ledger and noise).
-    private var runSites: [String: InMemorySite] = [:]
+    var runSites: [String: InMemorySite] = [:]
     /// The latest update and the noised aggregates released per run, on disk: that round
     /// asked again (either side restarted in it) gets the same answer. Earlier rounds are never
     /// replayed: a resumed run starts after its last completed round.
-    private let kept: KeptReleases
+    let kept: KeptReleases
     /// The round of the latest update kept per run since this process started.
-    private var keptRounds: [String: Int] = [:]
+    var keptRounds: [String: Int] = [:]
     /// When each run with state here last had a task (monotonic seconds).
-    private var lastTask: [String: Double] = [:]
+    var lastTask: [String: Double] = [:]
     /// Runs the orchestrator said have ended, with how: their tasks are refused.
-    private var endedRuns: [String: String] = [:]
+    var endedRuns: [String: String] = [:]
     /// Runs released for want of tasks, with the round of the update kept for them and how
     /// long they had been idle: a replay of that round without its kept update is refused.
-    private var idleReleases: [String: (round: Int?, idleSeconds: Double)] = [:]
+    var idleReleases: [String: (round: Int?, idleSeconds: Double)] = [:]
     /// The clock for idleness (tests pass one they move).
-    private let clock: @Sendable () -> Double
+    let clock: @Sendable () -> Double
 
     /// Loads the site's data and state. Throws when the data, the schema, the ledger or the
     /// audit log cannot be read: a site never starts on state it cannot trust.
@@ -224,35 +224,6 @@ public actor SiteWorker {
         return update
     }
 
-    /// Logs that a kept release is sent again (`release_resent`).
-    private func resent(taskID: String, runID: String, round: Int, what: String) async throws {
-        _ = try await audit.append("release_resent", details: [
-            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "release": .string(what),
-            "reason": .string("asked again; the \(what) already released is sent again, nothing new is released or charged"),
-        ])
-    }
-
-    /// Logs why a release kept for this run does not answer the task (`kept_release_not_used`).
-    private func keptNotUsed<Value>(_ lookup: KeptReleases.Lookup<Value>, taskID: String, runID: String, round: Int) async throws {
-        let reason: String
-        switch lookup {
-        case .none, .kept: return
-        case .different(let why): reason = why
-        case .unreadable(let why): reason = why
-        }
-        _ = try await audit.append("kept_release_not_used", details: [
-            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "reason": .string(reason),
-        ])
-    }
-
-    /// Logs that a release could not be kept (`release_not_kept`): it still leaves, since it is
-    /// charged, but asked again it would be released (and charged) a second time.
-    private func notKept(_ error: any Error, taskID: String, runID: String, round: Int) async throws {
-        _ = try await audit.append("release_not_kept", details: [
-            "task": .string(taskID), "run": .string(runID), "round": .integer(round), "error": .string("\(error)"),
-        ])
-    }
-
     /// Records that an update left (or failed to): bytes and norm, for the audit log.
     public func sent(_ update: SiteUpdate, taskID: String, runID: String, round: Int, bytes: Int, accepted: Bool, reason: String?) async throws {
         var details: [String: AuditValue] = [
@@ -288,251 +259,9 @@ public actor SiteWorker {
         return evaluation
     }
 
-    // MARK: Releasing runs
-
-    /// The runs whose state this site holds in memory (rows, noise).
-    public var residentRuns: [String] { runSites.keys.sorted() }
-
-    /// The orchestrator says `runID` ended (`state`: completed, cancelled, failed): its state
-    /// is released, and its tasks are refused from now on. Logged as `run_released`.
-    public func endRun(_ runID: String, state: String) async throws {
-        guard endedRuns[runID] == nil else { return }
-        endedRuns[runID] = state
-        let held = [release(runID), kept.remove(runID: runID)].contains(true)
-        keptRounds[runID] = nil
-        idleReleases[runID] = nil
-        _ = try await audit.append(.runReleased, details: [
-            "run": .string(runID), "reason": .string("the orchestrator says the run ended (\(state))"), "held_state": .bool(held),
-        ])
-    }
-
-    /// Releases the state of every run without a task for `seconds` or more, and returns their
-    /// ids. A replay of the round whose update is released with a run is refused; the run's
-    /// later rounds start its state afresh. Each release is logged as `run_released`.
-    @discardableResult
-    public func releaseIdleRuns(idleFor seconds: Double) async throws -> [String] {
-        let now = clock()
-        var released = [String]()
-        for (runID, last) in lastTask.sorted(by: { $0.key < $1.key }) where now - last >= seconds {
-            let round = keptRounds[runID]
-            release(runID)
-            idleReleases[runID] = (round, now - last)
-            released.append(runID)
-            _ = try await audit.append(.runReleased, details: [
-                "run": .string(runID),
-                "reason": .string(String(format: "no task for %.0f s", now - last)),
-                "kept_update_of_round": round.map { .integer($0) } ?? .null,
-            ])
-        }
-        return released
-    }
-
-    /// Drops `runID`'s rows and noise; whether there were any.
-    @discardableResult
-    private func release(_ runID: String) -> Bool {
-        lastTask[runID] = nil
-        return runSites.removeValue(forKey: runID) != nil
-    }
-
-    /// Refuses a task of an ended run, or the replay of `round` when its update was released
-    /// with an idle run and is not kept (nil: checked only for the run's end).
-    private func refuseIfReleased(_ runID: String, round: Int?, taskID: String) async throws {
-        var reason: String?
-        if let state = endedRuns[runID] {
-            reason = "run \(runID) has ended (the orchestrator said \(state)); this site released its state for it"
-        } else if let round, let released = idleReleases[runID], released.round == round, round > 0 {
-            reason = String(format: "round %d of run %@ was answered already, its update let go when the run had no task for %.0f s, "
-                                + "and it is not kept; answering again would release the round a second time", round, runID, released.idleSeconds)
-        }
-        guard let reason else { return }
-        try await refuse(runID, round: round, taskID: taskID, reason)
-    }
-
-    /// Logs the refusal of a task and throws it.
-    private func refuse(_ runID: String, round: Int?, taskID: String, _ reason: String) async throws -> Never {
-        _ = try await audit.append(.taskRefused, details: [
-            "task": .string(taskID), "run": .string(runID), "round": round.map { .integer($0) } ?? .null,
-            "reasons": .list([.string(reason)]),
-        ])
-        throw SiteError(.refused, site: name, reason)
-    }
-
-    /// The id to charge a release of `key` under: `key` itself, or `key/repeat-N` when the
-    /// ledger holds it already (the first release was lost with a restart, so this is a second
-    /// one). A repeat is refused when, charged like the first, it would take the lifetime
-    /// ledger past the policy's `lifetime_epsilon` or this run's own charges past its
-    /// `maximum_epsilon_per_run`: the policy's projection at admission counts the planned
-    /// run once, not its repeats.
-    private func repeatChargeID(_ key: String, context: RunContext, taskID: String, round: Int) async throws -> String {
-        guard let first = ledger.charges.first(where: { $0.id == key }) else { return key }
-        var repeatCount = 2
-        while ledger.contains(chargeID: "\(key)/repeat-\(repeatCount)") { repeatCount += 1 }
-        let chargeID = "\(key)/repeat-\(repeatCount)"
-        let repeated = try PrivacyCharge(id: chargeID, label: first.label + " (repeat)", mechanism: first.mechanism, steps: first.steps)
-        var run = PrivacyLedger(unit: .record, site: name)
-        for charge in ledger.charges where charge.id.hasPrefix(context.runID + "/") { try run.charge(charge) }
-        let delta = policy.privacy.delta
-        let lifetime = ledger.epsilon(afterCharging: repeated, delta: delta).epsilon
-        let perRun = run.epsilon(afterCharging: repeated, delta: delta).epsilon
-        if lifetime > policy.privacy.lifetimeEpsilon || perRun > policy.privacy.maximumEpsilonPerRun {
-            try await refuse(context.runID, round: round, taskID: taskID, String(
-                format: "releasing %@ again would bring this run's ε to %.3f (policy maximum %g) and the lifetime ε to %.3f "
-                    + "(policy %g), δ = %g", key, perRun, policy.privacy.maximumEpsilonPerRun, lifetime,
-                policy.privacy.lifetimeEpsilon, delta))
-        }
-        return chargeID
-    }
-
-    /// Seconds on a monotonic clock (`CLOCK_MONOTONIC`), the default for idleness.
-    public static let monotonicSeconds: @Sendable () -> Double = {
-        Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-    }
-
-    // MARK: Policy
-
-    /// Checks the run against the policy for a task of `round` (0: preprocessing); refuses
-    /// with every reason, logged, or returns the run's site.
-    private func admit(_ context: RunContext, taskID: String, round: Int) async throws -> InMemorySite {
-        try await admitRun(context, taskID: taskID, round: round).site
-    }
-
-    /// As `admit`, also returning how the plan asks for the preprocessing release: nil for
-    /// exact aggregates, or the noise (σ_pre) read from the plan itself.
-    private func admitRun(_ context: RunContext, taskID: String, round: Int) async throws
-        -> (site: InMemorySite, preprocessingNoise: PreprocessingNoise?) {
-        var reasons = [String]()
-        var preprocessingNoise: PreprocessingNoise?
-        var planName = context.runID, model = context.definition.name, strategy = "?"
-        var targetEpsilon: Double?
-        do {
-            let plan = try Plan.parse(yaml: context.planYAML, source: "the run's plan")
-            planName = plan.name
-            if case .targetEpsilon(let target)? = plan.privacy.calibration { targetEpsilon = target }
-            model = plan.model.description
-            strategy = plan.strategy.kind.rawValue
-            if plan.privacy.noisePreprocessing {
-                if context.privacy.unit == .record {
-                    preprocessingNoise = PreprocessingNoise(
-                        runID: context.runID, noiseMultiplier: plan.privacy.preprocessingNoiseMultiplier ?? context.privacy.noiseMultiplier,
-                        noiseSeed: context.privacy.noiseSeed, delta: context.privacy.delta,
-                        siteBudgetEpsilon: context.privacy.siteBudgetEpsilon)
-                } else {
-                    reasons.append("the plan asks for noised preprocessing statistics, which only the record unit supports")
-                }
-            }
-            if plan.hash != context.planHash.lowercased() {
-                reasons.append("the plan's hash is \(plan.hash.prefix(12))…, not the \(context.planHash.prefix(12))… the task claims")
-            }
-            // The projection below counts the task's rounds: they must be the plan's, and a
-            // task may not come from past them.
-            if plan.rounds != context.rounds || round > context.rounds {
-                reasons.append("the task says round \(round) of \(context.rounds), the plan has \(plan.rounds) rounds")
-            }
-        } catch {
-            reasons.append("the run's plan does not parse: \(error)")
-        }
-        let site = runSite(context.runID)
-        var records = 0
-        do {
-            try await site.prepare(schema: try checkedSchema(context.schema))
-            records = try await site.trainingRecordCount(schema: context.schema)
-        } catch {
-            reasons.append("this site's data does not fit the plan's schema: \(error)")
-        }
-        if reasons.isEmpty {
-            var targetReasons = [String]()
-            let privacy: TaskRequest.Privacy
-            switch context.privacy.unit {
-            case .none:
-                privacy = .none
-            case .record:
-                // The whole run, projected: checked against the ledger without this run, so
-                // the rounds already paid are not counted twice.
-                let steps = TaskRequest.localSteps(rounds: context.rounds, work: context.local, trainingRecords: records)
-                var sigma = context.privacy.noiseMultiplier
-                if sigma == 0, round == 0, let targetEpsilon, records > 0 {
-                    // A target-ε plan before its σ is known: the orchestrator calibrates σ from
-                    // every site's rows after this preprocessing, as the largest σ any site
-                    // needs, so at least this site's own need: the run projected at that σ
-                    // spends at least what it will (and a minimum-σ rule is checked against a
-                    // σ no larger than the final one). Each training task carries the final σ
-                    // and is checked again.
-                    do {
-                        sigma = try RoundEngine.recordNoiseMultiplier(
-                            target: targetEpsilon, delta: context.privacy.delta, trainingRows: records, local: context.local,
-                            rounds: context.rounds)
-                    } catch {
-                        targetReasons.append("this site's \(records) training rows cannot meet the plan's target_epsilon "
-                                             + "\(targetEpsilon): \(error)")
-                    }
-                }
-                privacy = .record(noiseMultiplier: sigma, batchSize: context.local.batchSize, steps: steps)
-                if sigma > 0, let targetEpsilon, records > 0 {
-                    // The plan promises its target to every site: a σ calibrated without this
-                    // site's rows (it missed the preprocessing) must not spend more here.
-                    let mechanism = try? SubsampledGaussian(
-                        samplingRate: Double(min(context.local.batchSize, records)) / Double(records), noiseMultiplier: sigma)
-                    let projected = mechanism.map {
-                        RDPAccountant().epsilon(of: $0, steps: max(steps, 1), delta: context.privacy.delta).epsilon
-                    } ?? .infinity
-                    if projected > targetEpsilon * (1 + 1e-6) {
-                        targetReasons.append(String(format: "σ = %g would spend ε = %.3f over the run on this site's %d training rows, "
-                                                  + "above the plan's target_epsilon %g", sigma, projected, records, targetEpsilon))
-                    }
-                }
-            case .site:
-                // Projected as it is charged: q = 1 for every round (see `train`).
-                privacy = .site(noiseMultiplier: context.privacy.accountedNoiseMultiplier, samplingRate: 1, rounds: context.rounds)
-            }
-            let request = TaskRequest(
-                runID: context.runID, planHash: context.planHash, planName: planName, model: model, strategy: strategy,
-                privacy: privacy, trainingRecords: records, ledger: try ledger(excludingRun: context.runID),
-                seededNoise: context.privacy.noiseSeed != nil,
-                preprocessingNoiseMultiplier: preprocessingNoise?.noiseMultiplier)
-            reasons = policy.check(request).reasons + targetReasons
-        }
-        guard reasons.isEmpty else {
-            _ = try await audit.append(.taskRefused, details: [
-                "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
-                "reasons": .list(reasons.map(AuditValue.string)),
-            ])
-            throw SiteError(.refused, site: name, reasons.joined(separator: "; "))
-        }
-        _ = try await audit.append(.taskAccepted, details: [
-            "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
-        ])
-        return (site, preprocessingNoise)
-    }
-
-    /// The plan's schema, refused when the site declares its own and the two differ.
-    private func checkedSchema(_ schema: Schema) throws -> Schema {
-        if let siteSchema, siteSchema != schema {
-            throw SiteError(.refused, site: name, "the plan's schema differs from this site's (\(policy.dataset.schema?.path ?? ""))")
-        }
-        return schema
-    }
-
-    private func runSite(_ runID: String) -> InMemorySite {
-        lastTask[runID] = clock()
-        if let site = runSites[runID] { return site }
-        var runLedger = PrivacyLedger(unit: .record, site: name)
-        for charge in ledger.charges where charge.id.hasPrefix(runID + "/") { _ = try? runLedger.charge(charge) }
-        let site = InMemorySite(name: name, table: table, holdoutFraction: policy.dataset.holdout,
-                                seed: policy.dataset.splitSeed, ledger: runLedger)
-        runSites[runID] = site
-        return site
-    }
-
-    /// The lifetime ledger without `runID`'s charges.
-    private func ledger(excludingRun runID: String) throws -> PrivacyLedger {
-        var other = PrivacyLedger(unit: .record, site: name)
-        for charge in ledger.charges where !charge.id.hasPrefix(runID + "/") { try other.charge(charge) }
-        return other
-    }
-
     // MARK: Ledger and audit
 
-    private func record(_ charge: PrivacyCharge, taskID: String) async throws {
+    func record(_ charge: PrivacyCharge, taskID: String) async throws {
         guard try ledger.charge(charge) else { return }
         let data = try JSONEncoder().encode(ledger)
         // Synced (file and folder) before the update can leave: after a crash the ledger
@@ -546,7 +275,7 @@ public actor SiteWorker {
         ])
     }
 
-    private func received(_ taskID: String, kind: String, context: RunContext, round: Int) async throws {
+    func received(_ taskID: String, kind: String, context: RunContext, round: Int) async throws {
         var details: [String: AuditValue] = [
             "task": .string(taskID), "kind": .string(kind), "run": .string(context.runID), "round": .integer(round),
             "plan_hash": .string(context.planHash),
