@@ -12,12 +12,13 @@ import Foundation
 ///   ca: pki/ca.cert.pem
 ///   certificate: keys/hospital-a.cert.pem
 ///   key: keys/hospital-a.key.pem
-/// state: state/                     # required; the site's privacy ledger (ledger.json)
+/// state: state/                     # required; the site's privacy ledger (ledger.json) and
+///                                   # the releases it keeps for replays (sent/)
 /// reconnect:
 ///   initial_seconds: 0.5            # first delay after a lost connection; default 0.5
 ///   maximum_seconds: 30             # the delay doubles up to this; default 30
-/// release_idle_runs_after_seconds: 1800   # a run without a task this long has its state
-///                                   # released (rows, noise, last update); default 1800
+/// release_idle_runs_after_seconds: 1800   # a run without a task this long has its rows
+///                                   # and noise released (its kept releases stay); default 1800
 /// ```
 public struct SiteConfiguration: Sendable, Hashable, DeploymentFile {
     public var policy: Plan.FilePath
