@@ -108,7 +108,9 @@ struct RunCommand: AsyncParsableCommand {
             The plan names its sites (`sites: [{name: …}]`), its model and its schema; the model
             and schema files are read here and sent with the plan. Sites that refuse a task
             say why, and their reasons are shown as they arrive. The run folder also gets
-            site-audit-anchors.jsonl: the audit heads the sites sent with their updates, to             check their logs with `cohort audit verify LOG --anchors FILE --site NAME`.
+            site-audit-anchors.jsonl: the audit heads the sites sent with their updates, \
+            evaluations and refusals, to check their logs with \
+            `cohort audit verify LOG --anchors FILE --site NAME`.
             """)
 
     @Argument(help: "The plan (YAML).") var plan: String
@@ -155,6 +157,8 @@ struct RunCommand: AsyncParsableCommand {
                             history.append(record)
                             progress.update(record.progressText(rounds: rounds))
                         case .refusal(let refusal)?:
+                            // A refused preprocessing's head has no round record to come with.
+                            if refusal.round == 0, let anchor = refusal.auditAnchor(run: submitted.runID) { try folder.append(anchor) }
                             guard refusal.round >= fromRound || fromRound == 1 else { return }
                             progress.note("\(refusal.siteID) refused round \(refusal.round): \(refusal.reasons.joined(separator: "; "))")
                         case .finished, nil:

@@ -189,7 +189,7 @@ struct FederationTests {
         #expect(asSite.standardError.contains("permission") || asSite.standardError.contains("researcher"), "\(asSite.standardError)")
     }
 
-    @Test("a plan outside a site's policy is refused, and the site's reason reaches the researcher")
+    @Test("a plan outside a site's policy is refused, the site's reason reaches the researcher, and its log verifies against the refusals' anchors")
     func policyRefusal() async throws {
         let federation = try await TestFederation.make()
         try federation.writePolicy(site: "hospital-c", replacing: ["minimum_noise_multiplier: 0.8": "minimum_noise_multiplier: 3"])
@@ -208,6 +208,26 @@ struct FederationTests {
             #expect(record["answered"] as? [String] == ["hospital-a", "hospital-b"])
             #expect(((record["dropped"] as? [String: String])?["hospital-c"] ?? "").contains("below this site's minimum 3"))
         }
+
+        // Each refusal carried hospital-c's audit head: the refused preprocessing's is listed
+        // with round 0 (no round record holds it), the rounds' in their records, and the
+        // site's log verifies against them all.
+        let log = federation.url("state/hospital-c/audit.jsonl")
+        for _ in 0..<50 where !(try String(contentsOf: log, encoding: .utf8)).contains(#""event":"run_released""#) {
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        let anchors = federation.url("runs/refused/site-audit-anchors.jsonl")
+        let own = try String(contentsOf: anchors, encoding: .utf8).split(separator: "\n").map { try TrainEvaluateTests.json(String($0)) }
+            .filter { $0["site"] as? String == "hospital-c" }
+        #expect(own.compactMap { $0["round"] as? Int } == [0, 1, 2], "\(own)")
+        let refusedAt = try #require(own.first?["events"] as? Int)
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        try #require(refusedAt >= 1 && refusedAt <= lines.count)
+        #expect(lines[refusedAt - 1].contains(#""event":"task_refused""#), "\(lines[refusedAt - 1])")
+        let verified = try await CohortProcess.run(["audit", "verify", log.path, "--anchors", anchors.path, "--site", "hospital-c"])
+        #expect(verified.status == 0, "\(verified.standardOutput) \(verified.standardError)")
+        #expect(verified.standardOutput.contains("anchors: the log holds all 3 the orchestrator recorded for hospital-c"),
+                "\(verified.standardOutput)")
     }
 
     @Test("a site's audit log verifies with `cohort audit verify`, and an edited line is detected")

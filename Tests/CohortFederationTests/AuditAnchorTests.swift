@@ -63,6 +63,24 @@ private struct HeadSendingSite: SiteConnection {
     }
 }
 
+/// A site that refuses every task as a site's worker does after logging `task_refused`: with
+/// its audit head (1 event for the preprocessing, 10 × round + 2 for training, 10 × round + 3
+/// for evaluation), or with `malformed` a head of 0 events.
+private struct RefusingSite: SiteConnection {
+    let name: String
+    var malformed = false
+
+    func head(events: Int) -> AuditHead { AuditHead(events: malformed ? 0 : events, head: SHA256.hexDigest(of: "\(name) \(events)")) }
+
+    func refusal(events: Int) -> SiteError {
+        SiteError(.refused, site: name, "noise multiplier 1 is below this site's minimum 3", auditHead: head(events: events))
+    }
+
+    func aggregates(schema: Schema, noise: PreprocessingNoise?) async throws -> FeatureAggregates { throw refusal(events: 1) }
+    func train(_ task: TrainingTask) async throws -> SiteUpdate { throw refusal(events: 10 * task.round + 2) }
+    func evaluate(_ task: TrainingTask) async throws -> SiteEvaluation { throw refusal(events: 10 * task.round + 3) }
+}
+
 @Suite("Audit anchors: the site's audit head kept at the orchestrator")
 struct AuditAnchorTests {
     static let valid = AuditHead(events: 7, head: SHA256.hexDigest(of: "line 7"))
@@ -141,6 +159,26 @@ struct AuditAnchorTests {
         #expect(history.allSatisfy { $0.droppedAuditAnchors == ["b": "audit head dropped: events must be at least 1, got 0"] })
     }
 
+    @Test("the engine records the head a site sent with its refusal of training or evaluation as the round's anchor")
+    func engineRecordsRefusalHeads() async throws {
+        let tables = try EngineFixtures.iidSites("breast_cancer_wdbc", count: 1)
+        let answering = InMemorySite(name: "a", table: tables[0], holdoutFraction: 0.2, seed: 1)
+        let refusing = RefusingSite(name: "r"), malformed = RefusingSite(name: "m", malformed: true)
+        let configuration = FederationConfiguration(
+            runID: "refusals", definition: try EngineFixtures.definition(EngineFixtures.logisticRegression),
+            schema: try EngineFixtures.schema("breast_cancer_wdbc"), rounds: 2,
+            local: LocalWork(steps: 1, batchSize: 16, optimizer: .sgd(), learningRate: 0.1), evaluateEvery: 2, seed: 4)
+        var engine = RoundEngine(configuration: configuration, strategy: try FedAvg())
+        let history = try await engine.run(sites: [answering, refusing, malformed]).history
+        try #require(history.count == 2)
+        #expect(history.allSatisfy { $0.answered == ["a"] && $0.dropped["r"]?.contains("below this site's minimum 3") == true })
+        // Round 1: the training refusal's head. Round 2: the evaluation refusal's, which follows it.
+        #expect(history[0].auditAnchors == ["r": refusing.head(events: 12)])
+        #expect(history[1].auditAnchors == ["r": refusing.head(events: 23)])
+        #expect(history[1].auditAnchorList(run: "refusals").map(\.site) == ["r"])
+        #expect(history.allSatisfy { $0.droppedAuditAnchors == ["m": "audit head dropped: events must be at least 1, got 0"] })
+    }
+
     @Test("anchors travel in the round record's JSON; a record without them reads back without, and writes none")
     func recordJSON() throws {
         var record = RoundRecord(
@@ -175,6 +213,12 @@ struct AuditAnchorTests {
         let run = try RunFolder(url: folder.appendingPathComponent("real"), runID: "run-0001-0badcafe")
         let a = AuditHead(events: 5, head: SHA256.hexDigest(of: "a5"))
         let b = AuditHead(events: 12, head: SHA256.hexDigest(of: "b12"))
+        // b refused the preprocessing: its head has no round record, and is listed once with
+        // round 0, however often the refusal is seen (`cohort run` reconnecting).
+        let refused = try #require(RunRefusal(site: "b", round: 0, reasons: ["no"], sentHead: AuditHead(events: 3, head: SHA256.hexDigest(of: "b3")))
+            .auditAnchor(run: run.runID))
+        try run.append(refused)
+        try run.append(refused)
         record.recordAuditHead(b, from: "b")
         record.recordAuditHead(a, from: "a")
         try run.append(record)
@@ -183,12 +227,13 @@ struct AuditAnchorTests {
         try run.append(record)
         let anchors = try AuditAnchor.read(from: run.auditAnchorsURL)
         #expect(anchors == [
+            AuditAnchor(run: "run-0001-0badcafe", round: 0, site: "b", events: 3, hash: SHA256.hexDigest(of: "b3")),
             AuditAnchor(run: "run-0001-0badcafe", round: 1, site: "a", events: 5, hash: a.head),
             AuditAnchor(run: "run-0001-0badcafe", round: 1, site: "b", events: 12, hash: b.head),
             AuditAnchor(run: "run-0001-0badcafe", round: 2, site: "a", events: 9, hash: SHA256.hexDigest(of: "a9")),
         ])
-        let first = try String(contentsOf: run.auditAnchorsURL, encoding: .utf8).split(separator: "\n").first
-        #expect(first == #"{"events":5,"hash":"\#(a.head)","round":1,"run":"run-0001-0badcafe","site":"a"}"#)
+        let second = try String(contentsOf: run.auditAnchorsURL, encoding: .utf8).split(separator: "\n").dropFirst().first
+        #expect(second == #"{"events":5,"hash":"\#(a.head)","round":1,"run":"run-0001-0badcafe","site":"a"}"#)
         // A new run in the same folder starts a new list.
         _ = try RunFolder(url: folder.appendingPathComponent("real"))
         #expect(!FileManager.default.fileExists(atPath: run.auditAnchorsURL.path))

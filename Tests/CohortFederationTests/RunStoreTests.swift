@@ -76,6 +76,28 @@ private func openingError(_ folder: URL) -> RunStoreError? {
 
 @Suite("Run store: the orchestrator's durable runs, rounds and checkpoints")
 struct RunStoreTests {
+    @Test("a refusal's audit head, or why it was dropped, is in its runs.log line and reads back after reopening")
+    func refusalHeadsAreDurable() async throws {
+        let folder = try temporaryStoreFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let head = AuditHead(events: 12, head: SHA256.hexDigest(of: "line 12"))
+        do {
+            let store = try RunStore(directory: folder, now: fixedClock())
+            let id = try await runningRun(in: store, rounds: 0)
+            try await store.recordRefusal(id, RunRefusal(site: "hospital-c", round: 0, reasons: ["too little noise"], sentHead: head))
+            try await store.recordRefusal(id, RunRefusal(site: "hospital-d", round: 0, reasons: ["too little noise"],
+                                                         sentHead: AuditHead(events: 0, head: head.head)))
+        }
+        let lines = try logLines(folder)
+        #expect(lines[2].contains(#""audit_head":{"events":12,"head":"\#(head.head)"}"#), "\(lines[2])")
+        #expect(lines[3].contains(#""audit_head_dropped":"audit head dropped: events must be at least 1, got 0""#), "\(lines[3])")
+        #expect(!lines[3].contains(#""audit_head":"#))
+        let refusals = try #require(await RunStore(directory: folder).run(id: runID(1, in: folder))?.refusals)
+        #expect(refusals.map { $0.auditAnchor(run: "run-1") }
+                    == [AuditAnchor(run: "run-1", round: 0, site: "hospital-c", events: 12, hash: head.head), nil])
+        #expect(refusals.map(\.droppedAuditHead) == [nil, "audit head dropped: events must be at least 1, got 0"])
+    }
+
     @Test("runs, rounds, refusals, outcomes and files read back the same after reopening")
     func roundTripThroughReopen() async throws {
         let folder = try temporaryStoreFolder()

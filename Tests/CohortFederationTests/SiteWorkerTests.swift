@@ -57,6 +57,14 @@ struct SiteWorkerTests {
             try String(contentsOf: folder.appendingPathComponent("audit.jsonl"), encoding: .utf8).split(separator: "\n")
                 .compactMap { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["event"] as? String }
         }
+
+        /// The head of the audit log as it stands (its line count and the SHA-256 of its last
+        /// line, computed from the file), and its last event.
+        func auditHead() throws -> (head: AuditHead, event: String?) {
+            let lines = try auditLines(folder.appendingPathComponent("audit.jsonl"))
+            let last = try #require(lines.last)
+            return (AuditHead(events: lines.count, head: SHA256.hexDigest(of: last)), try AuditEntry(line: last).event.rawValue)
+        }
     }
 
     @Test("a round is charged once; a replay gets the same update, from disk after a restart; only a lost or different update is retrained and charged again")
@@ -119,12 +127,7 @@ struct SiteWorkerTests {
         let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
         let statistics = try PreprocessingStatistics(schema: fixture.schema, aggregates: try await worker.aggregates(context, taskID: "p"))
         let log = fixture.folder.appendingPathComponent("audit.jsonl")
-        /// The head of the log as it stands, and its last event.
-        func head() throws -> (head: AuditHead, event: String?) {
-            let lines = try auditLines(log)
-            let last = try #require(lines.last)
-            return (AuditHead(events: lines.count, head: SHA256.hexDigest(of: last)), try AuditEntry(line: last).event.rawValue)
-        }
+        let head = fixture.auditHead
         let update = try await worker.train(fixture.task(context, round: 1, statistics: statistics), context: context, taskID: "t1")
         let afterCharge = try head()
         #expect(afterCharge.event == "budget_spent")
@@ -205,6 +208,9 @@ struct SiteWorkerTests {
             try await worker.train(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "t2b")
         }
         #expect(late?.message.contains("run \(context.runID) has ended (the orchestrator said completed)") == true, "\(String(describing: late))")
+        // The refusal carries the head after its own line.
+        let afterLate = try fixture.auditHead()
+        #expect(afterLate.event == "task_refused" && late?.auditHead == afterLate.head)
         await #expect(throws: SiteError.self) {
             try await worker.evaluate(fixture.task(context, round: 2, statistics: statistics), context: context, taskID: "e2")
         }
@@ -215,26 +221,36 @@ struct SiteWorkerTests {
         #expect(events.filter { $0 == "budget_spent" }.count == 2)
     }
 
-    @Test("a task outside the policy is refused with every reason, and the refusal is in the audit log")
+    @Test("a task outside the policy is refused with every reason and the audit head after its task_refused line")
     func refusal() async throws {
         let fixture = try Fixture(minimumNoise: 2)
         defer { try? FileManager.default.removeItem(at: fixture.folder) }
         let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        var heads = [AuditHead?]()
         do {
             _ = try await worker.aggregates(try fixture.context(sigma: 1.5), taskID: "p")
             Issue.record("a task below the minimum σ was accepted")
         } catch let error as SiteError {
             #expect(error.code == .refused && error.message.contains("noise multiplier 1.5 is below this site's minimum 2"), "\(error)")
+            let after = try fixture.auditHead()
+            #expect(after.event == "task_refused" && error.auditHead == after.head, "\(String(describing: error.auditHead))")
+            heads.append(error.auditHead)
         }
         do {
             _ = try await worker.aggregates(try fixture.context(rounds: 3, claimedRounds: 2, sigma: 2.5), taskID: "q")
             Issue.record("a task claiming fewer rounds than its plan was accepted")
         } catch let error as SiteError {
             #expect(error.message.contains("the plan has 3 rounds"), "\(error)")
+            let after = try fixture.auditHead()
+            #expect(after.event == "task_refused" && error.auditHead == after.head, "\(String(describing: error.auditHead))")
+            heads.append(error.auditHead)
         }
         #expect(try fixture.auditEvents().filter { $0 == "task_refused" }.count == 2)
         #expect(await worker.ledger.charges.isEmpty)
-        #expect(try AuditLog.verify(fileAt: fixture.folder.appendingPathComponent("audit.jsonl")).isIntact)
+        // Each refusal's head anchors the log: the orchestrator keeps them as round 0's.
+        let anchors = heads.compactMap { $0.map { hospitalAnchor($0, round: 0) } }
+        let (chain, checks) = try AuditLog.verify(fileAt: fixture.folder.appendingPathComponent("audit.jsonl"), anchors: anchors)
+        #expect(chain.isIntact && checks.count == 2 && checks.allSatisfy(\.isMatch), "\(checks)")
     }
 
     @Test("site unit: the site charges each round it answers at q = 1 (the plain Gaussian), whatever q the orchestrator claims")

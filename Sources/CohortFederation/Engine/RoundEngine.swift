@@ -166,6 +166,8 @@ public struct RoundEngine: Sendable {
                     if let siteError = error as? SiteError, siteError.code == .budgetExhausted {
                         budgetRefusal = "\(siteError)"
                     }
+                    // A refusal the site logged comes with its audit head: an anchor like an update's.
+                    if let head = (error as? SiteError)?.auditHead { auditHeads[site] = head }
                 case .success(let update):
                     if let problem = Self.problem(with: update, parameterCount: parameterCount, privacy: roundPrivacy) {
                         dropped[site] = problem
@@ -386,7 +388,15 @@ public struct RoundEngine: Sendable {
         var pooled = PooledEvaluation(classCount: task.outputWidth == 1 ? 2 : task.outputWidth)
         var perSite = [String: RoundRecord.SiteMetrics]()
         for outcome in await Self.fanOut(sites, deadline: configuration.deadlineSeconds, { try await $0.evaluate(task) }) {
-            guard case .success(let evaluation) = outcome.result else { continue }
+            let evaluation: SiteEvaluation
+            switch outcome.result {
+            case .success(let answered):
+                evaluation = answered
+            case .failure(let error):
+                // A refusal the site logged still anchors its log.
+                record.recordAuditHead((error as? SiteError)?.auditHead, from: outcome.site)
+                continue
+            }
             record.recordAuditHead(evaluation.auditHead, from: outcome.site)
             pooled.add(evaluation)
             if evaluation.records >= configuration.minimumEvaluationRecords {
@@ -422,6 +432,8 @@ public struct RoundEngine: Sendable {
     /// when at least `minimum` sites answered (the site stays in the population that rounds
     /// sample from, so the site unit's q = sampled / sites is unchanged; it will be dropped
     /// from each round it refuses). Fewer than `minimum` answers stop the run with every reason.
+    /// A refusal's audit head is not kept here: no round record exists yet, and the
+    /// orchestrator keeps it with the refusal itself (`RunRefusal`).
     static func sharedPreprocessing(
         schema: Schema, sites: [any SiteConnection], minimum: Int = 1, deadline: Double? = nil,
         noise: PreprocessingNoise? = nil

@@ -1,6 +1,6 @@
 extension RoundRecord {
-    /// Records the audit head `site` sent with its update or evaluation this round, as the
-    /// orchestrator's anchor of the site's log (`AuditAnchor`): a head that could not anchor a
+    /// Records the audit head `site` sent with its update, evaluation or refusal this round, as
+    /// the orchestrator's anchor of the site's log (`AuditAnchor`): a head that could not anchor a
     /// log (`AuditHead.anchorProblem`) goes to `droppedAuditAnchors` with the reason instead,
     /// and of two valid heads of one site the later (more events) is kept, since it fixes
     /// every line the earlier one does. Nil (a site that sent none) changes nothing.

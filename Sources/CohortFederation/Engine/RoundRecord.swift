@@ -46,9 +46,9 @@ public struct RoundRecord: Sendable, Codable, Equatable {
     /// noised unclipped fraction b̃ it released, which sets the next round's bound.
     public var clipNorm: Double?
     public var unclippedFraction: Double?
-    /// The audit head each site sent with its update or evaluation this round (the later
-    /// one when it sent both), by site: the orchestrator's copy, kept off the site's machine
-    /// (`AuditAnchor`). Nil when no site sent one (`cohort simulate`, sites before anchors).
+    /// The audit head each site sent with its update, evaluation or refusal this round (the
+    /// latest when it sent several), by site: the orchestrator's copy, kept off the site's
+    /// machine (`AuditAnchor`). Nil when no site sent one (`cohort simulate`, sites before anchors).
     public var auditAnchors: [String: AuditHead]?
     /// Heads that were sent but could not anchor a log, by site, with the reason
     /// (`AuditHead.anchorProblem`); the update itself still counts.

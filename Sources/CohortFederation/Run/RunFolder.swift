@@ -14,7 +14,9 @@ public struct RunFolder: Sendable {
     public var reportURL: URL { url.appendingPathComponent("report.html") }
     public var summaryURL: URL { url.appendingPathComponent("summary.json") }
     /// One `AuditAnchor` per site and round whose record holds one (`RoundRecord.auditAnchors`),
-    /// for `cohort audit verify LOG --anchors FILE --site NAME`; absent when no round had one.
+    /// and one per site that refused the preprocessing with a head (round 0, which has no
+    /// record: `RunRefusal`), for `cohort audit verify LOG --anchors FILE --site NAME`; absent
+    /// when there are none.
     public var auditAnchorsURL: URL { url.appendingPathComponent("site-audit-anchors.jsonl") }
 
     /// Creates the folder (and its parents); an existing `metrics.jsonl` is replaced, and an
@@ -39,6 +41,16 @@ public struct RunFolder: Sendable {
         if !anchors.isEmpty {
             try Self.append(Data(anchors.map { $0.line + "\n" }.joined().utf8), to: auditAnchorsURL)
         }
+    }
+
+    /// Appends `anchor`, kept outside any round record (a refused preprocessing's, round 0), to
+    /// `site-audit-anchors.jsonl`, unless the file lists it already (the same refusal seen
+    /// again after `cohort run` reconnected).
+    public func append(_ anchor: AuditAnchor) throws {
+        let line = anchor.line
+        if let text = try? String(contentsOf: auditAnchorsURL, encoding: .utf8),
+           text.split(separator: "\n").contains(where: { $0 == line }) { return }
+        try Self.append(Data((line + "\n").utf8), to: auditAnchorsURL)
     }
 
     /// Appends `data` to the file at `url` (created if absent) and flushes it.

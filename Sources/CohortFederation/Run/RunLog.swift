@@ -10,7 +10,7 @@ import Foundation
 /// | `run_submitted` | `run`, `submission` (a `RunSubmission`) |
 /// | `run_started` | `run`, `after_round` (0, or the round a restarted run resumes after) |
 /// | `round_completed` | `run`, `round`, `record` (a `RoundRecord`), `checkpoint` (the SHA-256 a `checkpoint.bin` ends with; of the whole file for the JSON checkpoints of earlier versions) |
-/// | `site_refused` | `run`, `site`, `round`, `reasons` |
+/// | `site_refused` | `run`, `site`, `round`, `reasons`; `audit_head` (an `AuditHead`) or `audit_head_dropped` (why) when the site sent a head |
 /// | `run_finished` | `run`, `state`, `message`, `model` (SHA-256 of the file, or null) |
 ///
 /// The store changes its state only through `apply(_:)`, on replay and live alike, so what
@@ -97,9 +97,14 @@ struct RunLog {
             run.checkpointLine = entry.seq
         case Self.siteRefused:
             guard !run.state.isFinished else { throw Problem(.invalidChange, "run \(id) has ended (\(run.state.rawValue))") }
-            run.refusals.append(RunRefusal(
+            var refusal = RunRefusal(
                 site: try Self.field("site", of: details, as: String.self), round: try Self.field("round", of: details, as: Int.self),
-                reasons: try Self.field("reasons", of: details, as: [String].self)))
+                reasons: try Self.field("reasons", of: details, as: [String].self),
+                sentHead: try Self.optionalField("audit_head", of: details, as: AuditHead.self))
+            if let dropped = try Self.optionalField("audit_head_dropped", of: details, as: String.self) {
+                refusal.droppedAuditHead = dropped
+            }
+            run.refusals.append(refusal)
         case Self.finished:
             guard !run.state.isFinished else {
                 throw Problem(.invalidChange, "run \(id) has already ended (\(run.state.rawValue))")

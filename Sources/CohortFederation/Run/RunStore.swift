@@ -178,9 +178,20 @@ public actor RunStore {
 
     /// Records that `site` refused the run's task in `round`, with its reasons.
     public func recordRefusal(_ runID: String, site: String, round: Int, reasons: [String]) throws(RunStoreError) {
-        try append(RunLog.siteRefused, [
-            "run": .string(runID), "site": .string(site), "round": .integer(round), "reasons": .list(reasons.map { .string($0) }),
-        ])
+        try recordRefusal(runID, RunRefusal(site: site, round: round, reasons: reasons))
+    }
+
+    /// Records a refusal of the run's task, with its reasons and the audit head the site sent
+    /// with it (`audit_head`), or why that head was dropped (`audit_head_dropped`): the head
+    /// of a refused preprocessing has no round record to keep it, so this line does.
+    public func recordRefusal(_ runID: String, _ refusal: RunRefusal) throws(RunStoreError) {
+        var details: [String: AuditValue] = [
+            "run": .string(runID), "site": .string(refusal.site), "round": .integer(refusal.round),
+            "reasons": .list(refusal.reasons.map { .string($0) }),
+        ]
+        if let head = refusal.auditHead { details["audit_head"] = try value(head) }
+        if let dropped = refusal.droppedAuditHead { details["audit_head_dropped"] = .string(dropped) }
+        try append(RunLog.siteRefused, details)
     }
 
     /// Ends a queued or running run as `state` (completed, cancelled or failed), saying why,

@@ -61,16 +61,40 @@ public enum RunState: String, Codable, Sendable, Hashable, CaseIterable {
     }
 }
 
-/// A site that refused a run's task, in a round, with its reasons (from its policy).
+/// A site that refused a run's task, in a round, with its reasons (from its policy) and the
+/// audit head it sent with them: its log's head after the `task_refused` line.
+///
+/// The head is an anchor of the site's log (`AuditAnchor`). A refusal in a round that
+/// completes is also in that round's record (`RoundRecord.recordAuditHead`); a refusal of
+/// the preprocessing (round 0) happens before any round record exists, so this is where the
+/// orchestrator keeps its head (the `site_refused` line of `runs.log`), and the run folder
+/// lists it with round 0 (`auditAnchor(run:)`).
 public struct RunRefusal: Codable, Sendable, Hashable {
     public var site: String
     public var round: Int
     public var reasons: [String]
+    /// The head the site sent, when it could anchor a log (`AuditHead.anchorProblem`); nil
+    /// from sites without it, or when it was dropped.
+    public var auditHead: AuditHead?
+    /// Why the head the site sent was dropped ("audit head dropped: events must be at least
+    /// 1, got 0"), as a round's `droppedAuditAnchors` says it; the refusal still counts.
+    public var droppedAuditHead: String?
 
-    public init(site: String, round: Int, reasons: [String]) {
+    /// A refusal; a `sentHead` that could not anchor a log is dropped with the reason.
+    public init(site: String, round: Int, reasons: [String], sentHead: AuditHead? = nil) {
         self.site = site
         self.round = round
         self.reasons = reasons
+        if let sentHead, let problem = sentHead.anchorProblem {
+            droppedAuditHead = "audit head dropped: \(problem)"
+        } else {
+            auditHead = sentHead
+        }
+    }
+
+    /// The refusal's head as a line of a run folder's `site-audit-anchors.jsonl`, nil without one.
+    public func auditAnchor(run: String?) -> AuditAnchor? {
+        auditHead.map { AuditAnchor(run: run, round: round, site: site, events: $0.events, hash: $0.head) }
     }
 }
 

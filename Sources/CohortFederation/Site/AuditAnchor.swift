@@ -1,8 +1,10 @@
 import Foundation
 
 /// A copy of a site's audit head kept off the site's machine: the head (event count and
-/// SHA-256 of the last line) that the site sent the orchestrator with its update or
-/// evaluation in `round` of `run`, as the round's record holds it (`RoundRecord.auditAnchors`).
+/// SHA-256 of the last line) that the site sent the orchestrator with its update, evaluation
+/// or refusal in `round` of `run`, as the round's record holds it (`RoundRecord.auditAnchors`);
+/// round 0 is a refused preprocessing's, which the orchestrator keeps with the refusal
+/// (`RunRefusal`), since no round record exists yet.
 ///
 /// The head file (`AuditHead`) lives beside the log, so whoever can rewrite both can hide
 /// lines cut from the end or a tail rewritten with fresh hashes. An anchor lives at the
@@ -39,8 +41,11 @@ public struct AuditAnchor: Codable, Sendable, Hashable {
     /// The head this anchor records.
     public var head: AuditHead { AuditHead(events: events, head: hash) }
 
-    /// "round 5 of run-0001-3fa9c2d1", or "round 5" when the run is not known.
-    public var roundName: String { "round \(round)" + (run.map { " of \($0)" } ?? "") }
+    /// "round 5 of run-0001-3fa9c2d1", or "round 5" when the run is not known; round 0 is the
+    /// preprocessing ("the preprocessing (round 0) of run-…", a refusal's anchor).
+    public var roundName: String {
+        (round == 0 ? "the preprocessing (round 0)" : "round \(round)") + (run.map { " of \($0)" } ?? "")
+    }
 
     /// The anchor as one line of `site-audit-anchors.jsonl` (keys sorted, no newline).
     public var line: String {

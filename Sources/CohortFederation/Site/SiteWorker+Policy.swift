@@ -6,7 +6,7 @@ import Foundation
 /// and the run's projected ε against the site's ledger and limits.
 extension SiteWorker {
     /// Checks the run against the policy for a task of `round` (0: preprocessing); refuses
-    /// with every reason, logged, or returns the run's site.
+    /// with every reason, logged (`refuse(_:round:taskID:reasons:)`), or returns the run's site.
     func admit(_ context: RunContext, taskID: String, round: Int) async throws -> InMemorySite {
         try await admitRun(context, taskID: taskID, round: round).site
     }
@@ -106,13 +106,7 @@ extension SiteWorker {
                 preprocessingNoiseMultiplier: preprocessingNoise?.noiseMultiplier)
             reasons = policy.check(request).reasons + targetReasons
         }
-        guard reasons.isEmpty else {
-            _ = try await audit.append(.taskRefused, details: [
-                "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
-                "reasons": .list(reasons.map(AuditValue.string)),
-            ])
-            throw SiteError(.refused, site: name, reasons.joined(separator: "; "))
-        }
+        guard reasons.isEmpty else { try await refuse(context.runID, round: round, taskID: taskID, reasons: reasons) }
         _ = try await audit.append(.taskAccepted, details: [
             "task": .string(taskID), "run": .string(context.runID), "round": .integer(round),
         ])

@@ -65,11 +65,20 @@ extension SiteWorker {
 
     /// Logs the refusal of a task and throws it.
     func refuse(_ runID: String, round: Int?, taskID: String, _ reason: String) async throws -> Never {
-        _ = try await audit.append(.taskRefused, details: [
+        try await refuse(runID, round: round, taskID: taskID, reasons: [reason])
+    }
+
+    /// Logs the refusal of a task with every reason (`task_refused`) and throws it, carrying
+    /// the audit head as of that line: the refusal is an event of the log, and the head goes
+    /// to the orchestrator with it, as an update's does.
+    func refuse(_ runID: String, round: Int?, taskID: String, reasons: [String]) async throws -> Never {
+        let entry = try await audit.append(.taskRefused, details: [
             "task": .string(taskID), "run": .string(runID), "round": round.map { .integer($0) } ?? .null,
-            "reasons": .list([.string(reason)]),
+            "reasons": .list(reasons.map(AuditValue.string)),
         ])
-        throw SiteError(.refused, site: name, reason)
+        // The head after this very line, even if another task appended since.
+        throw SiteError(.refused, site: name, reasons.joined(separator: "; "),
+                        auditHead: AuditHead(events: entry.seq, head: entry.lineHash))
     }
 
     /// The id to charge a release of `key` under: `key` itself, or `key/repeat-N` when the

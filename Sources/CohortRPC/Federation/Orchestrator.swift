@@ -63,8 +63,8 @@ public actor Orchestrator {
     /// Replays the store, wires the registry's refusals into the runs' event streams and
     /// queues the unfinished runs again; call once before serving.
     public func start() async {
-        await registry.setRefusalHandler { [weak self] runID, site, round, reasons in
-            Task { await self?.refused(runID: runID, site: site, round: round, reasons: reasons) }
+        await registry.setRefusalHandler { [weak self] runID, refusal in
+            Task { await self?.refused(runID: runID, refusal) }
         }
         for stored in await store.runs().reversed() {
             var run = Run(id: stored.id, submission: stored.submission, submitted: stored.submitted)
@@ -75,9 +75,7 @@ public actor Orchestrator {
                 if let wire = try? Cohort_V1_RoundRecord(record, delta: delta) { run.events.append(Self.event(stored.id) { $0.round = wire }) }
             }
             for refusal in stored.refusals {
-                run.events.append(Self.event(stored.id) {
-                    $0.refusal = .with { $0.siteID = refusal.site; $0.round = UInt32(refusal.round); $0.reasons = refusal.reasons }
-                })
+                run.events.append(Self.event(stored.id) { $0.refusal = Cohort_V1_SiteRefusal(refusal) })
             }
             if stored.state.isFinished {
                 run.events.append(Self.event(stored.id) {
@@ -290,14 +288,18 @@ public actor Orchestrator {
         publish(runID) { $0.round = wire }
     }
 
-    private func refused(runID: String, site: String, round: Int, reasons: [String]) async {
+    /// Records a refusal, with the audit head the site sent (durably, in `runs.log`: a refused
+    /// preprocessing has no round record to keep it), and tells the run's watchers.
+    private func refused(runID: String, _ refusal: RunRefusal) async {
         do {
-            try await store.recordRefusal(runID, site: site, round: round, reasons: reasons)
+            try await store.recordRefusal(runID, refusal)
         } catch {
-            log("\(runID): could not record \(site)'s refusal: \(error)")
+            log("\(runID): could not record \(refusal.site)'s refusal: \(error)")
         }
-        log("\(runID): \(site) refused round \(round): \(reasons.joined(separator: "; "))")
-        publish(runID) { $0.refusal = .with { $0.siteID = site; $0.round = UInt32(round); $0.reasons = reasons } }
+        var line = "\(runID): \(refusal.site) refused round \(refusal.round): \(refusal.reasons.joined(separator: "; "))"
+        if let dropped = refusal.droppedAuditHead { line += "; \(dropped)" }
+        log(line)
+        publish(runID) { $0.refusal = Cohort_V1_SiteRefusal(refusal) }
     }
 
     private func finish(_ runID: String, state: Cohort_V1_RunState, message: String, summaryJSON: String, model: Data? = nil) async {

@@ -159,7 +159,7 @@ public struct SiteAgent: Sendable {
     }
 
     /// Answers one task, its omitted run texts filled from `texts`; every failure becomes a
-    /// refusal with its reason.
+    /// refusal with its reason (and, when the worker logged it, its audit head).
     func handle(_ incoming: IncomingTask, texts: inout RunTextsByRun,
                 service: Cohort_V1_SiteService.Client<HTTP2ClientTransport.Posix>) async {
         var task = incoming.task
@@ -207,11 +207,9 @@ public struct SiteAgent: Sendable {
                 log("ignored a message of task \(task.taskID) with no task in it")
             }
         } catch {
-            let reason: String
-            if let siteError = error as? SiteError { reason = siteError.message } else { reason = "\(error)" }
-            log("refused task \(task.taskID): \(reason)")
-            _ = try? await service.refuseTask(
-                .with { $0.runID = task.runID; $0.taskID = task.taskID; $0.reasons = [reason] }, options: Self.callOptions)
+            let refusal = Cohort_V1_Refusal(refusing: task.taskID, of: task.runID, because: error)
+            log("refused task \(task.taskID): \(refusal.reasons.joined(separator: "; "))")
+            _ = try? await service.refuseTask(refusal, options: Self.callOptions)
         }
     }
 

@@ -54,13 +54,14 @@ public actor SiteRegistry {
     private var nextSession = 0
     private var nextAnnouncement = 0
     private var lastSeen: [String: Date] = [:]
-    /// Called with every refusal (run, site, round, reasons), so watchers see it at once.
-    private var onRefusal: @Sendable (String, String, Int, [String]) -> Void = { _, _, _, _ in }
+    /// Called with every refusal (its run, and the refusal), so watchers see it at once.
+    private var onRefusal: @Sendable (String, RunRefusal) -> Void = { _, _ in }
 
     public init() {}
 
-    /// Sets what happens with each refusal (run, site, round, reasons).
-    public func setRefusalHandler(_ handler: @escaping @Sendable (String, String, Int, [String]) -> Void) {
+    /// Sets what happens with each refusal (its run, and the site, round, reasons and audit
+    /// head, a malformed head dropped with the reason: `RunRefusal`).
+    public func setRefusalHandler(_ handler: @escaping @Sendable (String, RunRefusal) -> Void) {
         onRefusal = handler
     }
 
@@ -156,12 +157,14 @@ public actor SiteRegistry {
         entry.continuation.resume(throwing: SiteError(.failed, site: site, reason))
     }
 
-    /// `site` refused `taskID`; the reasons go to the round engine and the run's watchers.
-    public func refuse(_ taskID: String, from site: String, reasons: [String]) throws(RPCError) {
+    /// `site` refused `taskID`; the reasons, and the audit head the site sent with them, go
+    /// to the round engine (which records the head in the round's record) and the run's
+    /// watchers.
+    public func refuse(_ taskID: String, from site: String, reasons: [String], auditHead: AuditHead? = nil) throws(RPCError) {
         let found = try entry(taskID, from: site)
         pending[taskID] = nil
-        onRefusal(found.runID, site, found.round, reasons)
-        found.continuation.resume(throwing: SiteError(.refused, site: site, reasons.joined(separator: "; ")))
+        onRefusal(found.runID, RunRefusal(site: site, round: found.round, reasons: reasons, sentHead: auditHead))
+        found.continuation.resume(throwing: SiteError(.refused, site: site, reasons.joined(separator: "; "), auditHead: auditHead))
     }
 
     private func entry(_ taskID: String, from site: String) throws(RPCError) -> Pending {

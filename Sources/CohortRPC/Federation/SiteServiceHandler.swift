@@ -161,7 +161,7 @@ public struct SiteServiceHandler: Cohort_V1_SiteService.SimpleServiceProtocol {
 
     public func refuseTask(request: Cohort_V1_Refusal, context: ServerContext) async throws -> Cohort_V1_SubmissionReceipt {
         let site = try context.requirePeer([.site]).name
-        try await registry.refuse(request.taskID, from: site, reasons: request.reasons)
+        try await registry.refuse(request.taskID, from: site, reasons: request.reasons, auditHead: request.sentAuditHead)
         return .with { $0.taskID = request.taskID; $0.accepted = true }
     }
 }

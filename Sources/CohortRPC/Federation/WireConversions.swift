@@ -184,6 +184,43 @@ extension Cohort_V1_AuditHead {
     var decoded: AuditHead { AuditHead(events: Int(clamping: events), head: hash) }
 }
 
+extension Cohort_V1_Refusal {
+    /// What a site sends when it does not answer `taskID` of `runID` because of `error`: the
+    /// error's message as the reason, and, for a refusal the site's worker logged
+    /// (`SiteError.auditHead`), the audit head after its `task_refused` line.
+    init(refusing taskID: String, of runID: String, because error: any Error) {
+        self.init()
+        self.runID = runID
+        self.taskID = taskID
+        let siteError = error as? SiteError
+        reasons = [siteError?.message ?? "\(error)"]
+        if let head = siteError?.auditHead { auditHead = Cohort_V1_AuditHead(head) }
+    }
+
+    /// The audit head the site sent with the refusal, nil from a site without it. Its shape is
+    /// checked where it is recorded (`RoundRecord.recordAuditHead`, `RunRefusal`).
+    var sentAuditHead: AuditHead? { hasAuditHead ? auditHead.decoded : nil }
+}
+
+extension Cohort_V1_SiteRefusal {
+    /// A refusal as the run's watchers see it, with its audit head when it has one.
+    init(_ refusal: RunRefusal) {
+        self.init()
+        siteID = refusal.site
+        round = UInt32(clamping: refusal.round)
+        reasons = refusal.reasons
+        if let head = refusal.auditHead { auditHead = Cohort_V1_AuditHead(head) }
+    }
+
+    /// The refusal's audit head as a line of the run folder's `site-audit-anchors.jsonl`, nil
+    /// without one. The orchestrator sends only heads that can anchor a log; one that cannot
+    /// (an orchestrator of another version) is left out here too.
+    public func auditAnchor(run: String) -> AuditAnchor? {
+        guard hasAuditHead else { return nil }
+        return RunRefusal(site: siteID, round: Int(round), reasons: reasons, sentHead: auditHead.decoded).auditAnchor(run: run)
+    }
+}
+
 extension Cohort_V1_EvaluationResult {
     init(_ evaluation: SiteEvaluation?, runID: String, round: Int, taskID: String) {
         self.init()

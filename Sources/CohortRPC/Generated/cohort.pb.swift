@@ -1158,9 +1158,25 @@ public nonisolated struct Cohort_V1_Refusal: Sendable {
   /// e.g. "noise multiplier 0.5 is below this site's minimum 0.8".
   public var reasons: [String] = []
 
+  /// The site's audit head as of the `task_refused` line it wrote for this refusal (see
+  /// UpdateHeader.audit_head): the orchestrator keeps it with the refusal (runs.log) and, when
+  /// the round completes, in the round's record, as an anchor of the site's log. Unset from
+  /// sites without it, and for a task that failed rather than being refused (no
+  /// `task_refused` line).
+  public var auditHead: Cohort_V1_AuditHead {
+    get {_auditHead ?? Cohort_V1_AuditHead()}
+    set {_auditHead = newValue}
+  }
+  /// Returns true if `auditHead` has been explicitly set.
+  public var hasAuditHead: Bool {self._auditHead != nil}
+  /// Clears the value of `auditHead`. Subsequent reads from it will return its default value.
+  public mutating func clearAuditHead() {self._auditHead = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _auditHead: Cohort_V1_AuditHead? = nil
 }
 
 public nonisolated struct Cohort_V1_SubmissionReceipt: Sendable {
@@ -1355,9 +1371,23 @@ public nonisolated struct Cohort_V1_SiteRefusal: Sendable {
   /// The site's reasons, word for word.
   public var reasons: [String] = []
 
+  /// The audit head the site sent with its refusal (Refusal.audit_head), when it could anchor
+  /// the site's log; `cohort run` lists a refused preprocessing's (round 0) in the run folder's
+  /// site-audit-anchors.jsonl, since no round record holds it. Unset otherwise.
+  public var auditHead: Cohort_V1_AuditHead {
+    get {_auditHead ?? Cohort_V1_AuditHead()}
+    set {_auditHead = newValue}
+  }
+  /// Returns true if `auditHead` has been explicitly set.
+  public var hasAuditHead: Bool {self._auditHead != nil}
+  /// Clears the value of `auditHead`. Subsequent reads from it will return its default value.
+  public mutating func clearAuditHead() {self._auditHead = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _auditHead: Cohort_V1_AuditHead? = nil
 }
 
 public nonisolated struct Cohort_V1_RunFinished: Sendable {
@@ -3154,7 +3184,7 @@ nonisolated extension Cohort_V1_CategoricalAggregate: SwiftProtobuf.Message, Swi
 
 nonisolated extension Cohort_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Refusal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}task_id\0\u{1}reasons\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}run_id\0\u{3}task_id\0\u{1}reasons\0\u{3}audit_head\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3165,12 +3195,17 @@ nonisolated extension Cohort_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._M
       case 1: try { try decoder.decodeSingularStringField(value: &self.runID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.taskID) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._auditHead) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.runID.isEmpty {
       try visitor.visitSingularStringField(value: self.runID, fieldNumber: 1)
     }
@@ -3180,6 +3215,9 @@ nonisolated extension Cohort_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.reasons.isEmpty {
       try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 3)
     }
+    try { if let v = self._auditHead {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3187,6 +3225,7 @@ nonisolated extension Cohort_V1_Refusal: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.runID != rhs.runID {return false}
     if lhs.taskID != rhs.taskID {return false}
     if lhs.reasons != rhs.reasons {return false}
+    if lhs._auditHead != rhs._auditHead {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3583,7 +3622,7 @@ nonisolated extension Cohort_V1_SiteEpsilon: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Cohort_V1_SiteRefusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SiteRefusal"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}site_id\0\u{1}round\0\u{1}reasons\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}site_id\0\u{1}round\0\u{1}reasons\0\u{3}audit_head\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3594,12 +3633,17 @@ nonisolated extension Cohort_V1_SiteRefusal: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularStringField(value: &self.siteID) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.round) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.reasons) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._auditHead) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.siteID.isEmpty {
       try visitor.visitSingularStringField(value: self.siteID, fieldNumber: 1)
     }
@@ -3609,6 +3653,9 @@ nonisolated extension Cohort_V1_SiteRefusal: SwiftProtobuf.Message, SwiftProtobu
     if !self.reasons.isEmpty {
       try visitor.visitRepeatedStringField(value: self.reasons, fieldNumber: 3)
     }
+    try { if let v = self._auditHead {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3616,6 +3663,7 @@ nonisolated extension Cohort_V1_SiteRefusal: SwiftProtobuf.Message, SwiftProtobu
     if lhs.siteID != rhs.siteID {return false}
     if lhs.round != rhs.round {return false}
     if lhs.reasons != rhs.reasons {return false}
+    if lhs._auditHead != rhs._auditHead {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
