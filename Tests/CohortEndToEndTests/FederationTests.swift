@@ -202,6 +202,8 @@ struct FederationTests {
         #expect(output.contains("noise multiplier 2 is below this site's minimum 3"), "\(output)")
         let audit = try String(contentsOf: federation.url("state/hospital-c/audit.jsonl"), encoding: .utf8)
         #expect(audit.contains("task_refused") && audit.contains("below this site's minimum 3"))
+        // It scores none of the run's models either: an evaluation task gets the same check.
+        #expect(!audit.contains(#""event":"evaluation_sent""#))
         // The run goes on without hospital-c (the plan's minimum is 2), which is dropped each round with its reason.
         #expect(run.status == 0 && run.standardOutput.contains("2 rounds completed"), "\(output)")
         for record in try Self.rounds(federation.url("runs/refused/metrics.jsonl")) {

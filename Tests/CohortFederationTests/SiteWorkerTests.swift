@@ -253,6 +253,36 @@ struct SiteWorkerTests {
         #expect(chain.isIntact && checks.count == 2 && checks.allSatisfy(\.isMatch), "\(checks)")
     }
 
+    @Test("an evaluation of a run outside the policy is refused and logged; the run's own budget refusal is logged with its head")
+    func evaluationAndBudgetRefusals() async throws {
+        let fixture = try Fixture(minimumNoise: 2)
+        defer { try? FileManager.default.removeItem(at: fixture.folder) }
+        let worker = try SiteWorker(policy: fixture.policy, stateDirectory: fixture.state)
+        // σ 1.5 is below this site's minimum 2: it scores none of the run's models either.
+        let weak = try fixture.context(sigma: 1.5)
+        let statistics = try PreprocessingStatistics(
+            schema: fixture.schema, aggregates: try await worker.aggregates(try fixture.context(sigma: 2.5), taskID: "p"))
+        let evaluation = await #expect(throws: SiteError.self) {
+            try await worker.evaluate(fixture.task(weak, round: 1, statistics: statistics), context: weak, taskID: "e1")
+        }
+        #expect(evaluation?.code == .refused && evaluation?.message.contains("below this site's minimum 2") == true, "\(String(describing: evaluation))")
+        var after = try fixture.auditHead()
+        #expect(after.event == "task_refused" && evaluation?.auditHead == after.head)
+        #expect(try !fixture.auditEvents().contains("evaluation_sent"))
+
+        // Within the policy, but the plan's own budget (budget_epsilon, checked by the run's
+        // site as it trains) is too small for one round: refused, and logged with its head.
+        var tight = try fixture.context(sigma: 2.5)
+        tight.privacy.siteBudgetEpsilon = 0.01
+        let budget = await #expect(throws: SiteError.self) {
+            try await worker.train(fixture.task(tight, round: 1, statistics: statistics), context: tight, taskID: "t1")
+        }
+        #expect(budget?.code == .budgetExhausted, "\(String(describing: budget))")
+        after = try fixture.auditHead()
+        #expect(after.event == "task_refused" && budget?.auditHead == after.head)
+        #expect(await worker.ledger.charges.isEmpty)
+    }
+
     @Test("site unit: the site charges each round it answers at q = 1 (the plain Gaussian), whatever q the orchestrator claims")
     func siteUnitChargesWithoutAmplification() async throws {
         let fixture = try Fixture(units: "[site]")

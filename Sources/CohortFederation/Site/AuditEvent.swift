@@ -16,6 +16,9 @@ public struct AuditEvent: RawRepresentable, Sendable, Hashable, Codable, Express
     public static let taskAccepted: AuditEvent = "task_accepted"
     /// The task is outside the site's policy; the details carry the reasons.
     public static let taskRefused: AuditEvent = "task_refused"
+    /// An accepted task could not be done (unusable data, training failed); the details carry
+    /// the error.
+    public static let taskFailed: AuditEvent = "task_failed"
     /// A clipped, noised model delta left the site (bytes, norm, round).
     public static let updateSent: AuditEvent = "update_sent"
     /// An evaluation result left the site.

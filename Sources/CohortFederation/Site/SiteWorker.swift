@@ -135,7 +135,9 @@ public actor SiteWorker {
         try await received(taskID, kind: "preprocessing", context: context, round: 0)
         try await refuseIfReleased(context.runID, round: 0, taskID: taskID)
         let (site, noise) = try await admitRun(context, taskID: taskID, round: 0)
-        guard let noise else { return try await site.aggregates(schema: context.schema, noise: nil) }
+        guard let noise else {
+            return try await logged(context.runID, round: 0, taskID: taskID) { try await site.aggregates(schema: context.schema, noise: nil) }
+        }
         let key = PreprocessingNoise.chargeID(runID: context.runID)
         if ledger.contains(chargeID: key) {
             let lookup = kept.aggregates(runID: context.runID, planHash: context.planHash)
@@ -153,7 +155,9 @@ public actor SiteWorker {
             }
         }
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: 0)
-        let aggregates = try await site.aggregates(schema: context.schema, noise: noise, chargeID: chargeID)
+        let aggregates = try await logged(context.runID, round: 0, taskID: taskID) {
+            try await site.aggregates(schema: context.schema, noise: noise, chargeID: chargeID)
+        }
         for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
             try await record(charge, taskID: taskID)
         }
@@ -187,7 +191,7 @@ public actor SiteWorker {
         // A round already charged here but whose update is lost (its kept file missing or
         // unreadable): training it again is a second release, charged under its own id.
         let chargeID = try await repeatChargeID(key, context: context, taskID: taskID, round: task.round)
-        var update = try await site.train(task, chargeID: chargeID)
+        var update = try await logged(context.runID, round: task.round, taskID: taskID) { try await site.train(task, chargeID: chargeID) }
         switch task.privacy.unit {
         case .record:
             for charge in await site.ledger.charges where !ledger.contains(chargeID: charge.id) {
@@ -239,9 +243,12 @@ public actor SiteWorker {
     public func evaluate(_ task: TrainingTask, context: RunContext, taskID: String) async throws -> SiteEvaluation? {
         try await received(taskID, kind: "evaluation", context: context, round: task.round)
         try await refuseIfReleased(context.runID, round: nil, taskID: taskID)
-        let site = runSite(context.runID)
-        try await site.prepare(schema: try checkedSchema(context.schema))
-        let holdout = try await site.holdoutRecordCount(schema: context.schema)
+        // The same policy check as training: a site scores only the models of runs it accepts
+        // (its holdout's counts and score histograms leave the site, outside ε).
+        let site = try await admit(context, taskID: taskID, round: task.round)
+        let holdout = try await logged(context.runID, round: task.round, taskID: taskID) {
+            try await site.holdoutRecordCount(schema: context.schema)
+        }
         let decision = policy.checkEvaluation(heldOutRecords: holdout)
         guard decision.isAccepted else {
             _ = try await audit.append(.evaluationSuppressed, details: [
@@ -250,7 +257,7 @@ public actor SiteWorker {
             ])
             return nil
         }
-        var evaluation = try await site.evaluate(task)
+        var evaluation = try await logged(context.runID, round: task.round, taskID: taskID) { try await site.evaluate(task) }
         _ = try await audit.append(.evaluationSent, details: [
             "task": .string(taskID), "run": .string(context.runID), "round": .integer(task.round),
             "records": .integer(evaluation.records),
@@ -260,6 +267,27 @@ public actor SiteWorker {
     }
 
     // MARK: Ledger and audit
+
+    /// Runs the run's site `work` for a task, and logs why it did not answer, if it did not:
+    /// a refusal from the site's own checks (its budget, a round trained from another global
+    /// model) as `task_refused`, carrying the head after that line as the policy's refusals
+    /// do; any other error as `task_failed`.
+    func logged<T: Sendable>(_ runID: String, round: Int, taskID: String, _ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch var error as SiteError where error.code == .refused || error.code == .budgetExhausted {
+            let entry = try await audit.append(.taskRefused, details: [
+                "task": .string(taskID), "run": .string(runID), "round": .integer(round), "reasons": .list([.string(error.message)]),
+            ])
+            error.auditHead = AuditHead(events: entry.seq, head: entry.lineHash)
+            throw error
+        } catch {
+            _ = try await audit.append(.taskFailed, details: [
+                "task": .string(taskID), "run": .string(runID), "round": .integer(round), "error": .string("\(error)"),
+            ])
+            throw error
+        }
+    }
 
     func record(_ charge: PrivacyCharge, taskID: String) async throws {
         guard try ledger.charge(charge) else { return }
