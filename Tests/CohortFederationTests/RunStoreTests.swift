@@ -112,7 +112,7 @@ struct RunStoreTests {
             #expect(first.state == .queued && first.roundsCompleted == 0)
             try await store.markRunning(first.id)
             try await store.recordRound(first.id, checkpoint: try checkpoint(first.id, round: 1))
-            try await store.recordRefusal(first.id, site: "hospital-c", round: 2, reasons: ["model kind mlp is not allowed"])
+            try await store.recordRefusal(first.id, RunRefusal(site: "hospital-c", round: 2, reasons: ["model kind mlp is not allowed"]))
             try await store.recordRound(first.id, checkpoint: try checkpoint(first.id, round: 2))
             try await store.finish(first.id, state: .completed, message: "2 rounds", model: model)
             try await store.cancel(second.id, message: "cancelled by researcher-2")
@@ -248,7 +248,7 @@ struct RunStoreTests {
             #expect(await store.count == 2)
             #expect(await store.run(id: runID(1, in: folder))?.state == .running)
             #expect(try Data(contentsOf: log) == intact)
-            try await store.recordRefusal(runID(1, in: folder), site: "a", round: 1, reasons: ["budget"])
+            try await store.recordRefusal(runID(1, in: folder), RunRefusal(site: "a", round: 1, reasons: ["budget"]))
         }
         #expect(AuditLog.verify(Array(try Data(contentsOf: log))).isIntact)
 

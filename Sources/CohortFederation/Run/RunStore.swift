@@ -176,11 +176,6 @@ public actor RunStore {
         }
     }
 
-    /// Records that `site` refused the run's task in `round`, with its reasons.
-    public func recordRefusal(_ runID: String, site: String, round: Int, reasons: [String]) throws(RunStoreError) {
-        try recordRefusal(runID, RunRefusal(site: site, round: round, reasons: reasons))
-    }
-
     /// Records a refusal of the run's task, with its reasons and the audit head the site sent
     /// with it (`audit_head`), or why that head was dropped (`audit_head_dropped`): the head
     /// of a refused preprocessing has no round record to keep it, so this line does.
