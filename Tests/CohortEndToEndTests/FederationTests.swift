@@ -208,7 +208,8 @@ struct FederationTests {
         #expect(run.status == 0 && run.standardOutput.contains("2 rounds completed"), "\(output)")
         for record in try Self.rounds(federation.url("runs/refused/metrics.jsonl")) {
             #expect(record["answered"] as? [String] == ["hospital-a", "hospital-b"])
-            #expect(((record["dropped"] as? [String: String])?["hospital-c"] ?? "").contains("below this site's minimum 3"))
+            let reason = (record["dropped"] as? [String: String])?["hospital-c"] ?? ""
+            #expect(reason.contains("below this site's minimum 3"), "\(record)")
         }
 
         // Each refusal carried hospital-c's audit head: the refused preprocessing's is listed
