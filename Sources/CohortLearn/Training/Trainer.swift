@@ -157,7 +157,7 @@ public struct Trainer: Sendable {
             // The two counts take turns, and each keeps its fastest turn: load from elsewhere
             // on a shared machine only ever slows a turn, so a burst decides nothing.
             let counts = [1, cores]
-            var samples = [[Double]](repeating: [], count: counts.count)
+            var fastest = [Double](repeating: .infinity, count: counts.count)
             for repetition in 0..<7 {
                 for (index, threads) in counts.enumerated() {
                     BLASRuntime.threads = threads
@@ -173,13 +173,10 @@ public struct Trainer: Sendable {
                         }
                     }
                     // The first turn of each count warms it up.
-                    if repetition > 0 { samples[index].append(BLASDiagnostics.now() - start) }
+                    if repetition > 0 { fastest[index] = min(fastest[index], BLASDiagnostics.now() - start) }
                 }
             }
-            let timings = zip(counts, samples).map { threads, times in
-                (threads: threads, seconds: times.min() ?? .infinity)
-            }
-            let chosen = timings.min { $0.seconds < $1.seconds }?.threads ?? cores
+            let chosen = fastest.indices.min { fastest[$0] < fastest[$1] }.map { counts[$0] } ?? cores
             BLASRuntime.threads = chosen
             return chosen
         }
