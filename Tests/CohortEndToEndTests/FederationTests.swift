@@ -38,6 +38,14 @@ struct FederationTests {
         #expect(FileManager.default.fileExists(atPath: federation.url("runs/real/report.html").path))
         let summary = try TrainEvaluateTests.json(String(try #require(run.standardOutput.split(separator: "\n").last)))
         #expect(summary["rounds"] as? Int == 4)
+        // Every site scored the final model on its holdout (the pooled evaluation of round 4).
+        let last = try #require(try Self.rounds(federation.url("runs/real/metrics.jsonl")).last)
+        let perSite = last["perSite"] as? [String: Any] ?? [:]
+        #expect(Set(perSite.keys) == Set(federation.siteNames), "\(last)")
+        for site in federation.siteNames {
+            let audit = try String(contentsOf: federation.url("state/\(site)/audit.jsonl"), encoding: .utf8)
+            #expect(audit.contains(#""event":"evaluation_sent""#), "\(site) sent no evaluation")
+        }
 
         // Every site charged each round exactly once, and its audit log verifies.
         for site in federation.siteNames {

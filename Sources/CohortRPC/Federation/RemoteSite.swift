@@ -132,6 +132,10 @@ public struct RemoteSite: SiteConnection {
             $0.preprocessingJson = try Self.json(task.preprocessing)
             $0.schemaJson = run.schemaJSON
             $0.planHash = run.planHash
+            $0.planYaml = run.planYAML
+            $0.localWork = try Cohort_V1_LocalWork(task.local)
+            $0.privacy = Cohort_V1_TaskPrivacy(task.privacy, siteSamplingRate: run.siteSamplingRate)
+            $0.rounds = UInt32(run.rounds)
         }
         guard case .evaluation(let evaluation) = try await registry.request(
             site: name, taskID: taskID, runID: run.runID, round: task.round, messages: [message] + chunks)

@@ -36,6 +36,7 @@ public struct RunTexts: Sendable, Equatable {
             omit(&training.preprocessingJson, &preprocessingJSON)
             task.training = training
         case .evaluation(var evaluation):
+            omit(&evaluation.planYaml, &planYAML)
             omit(&evaluation.modelYaml, &modelYAML)
             omit(&evaluation.planHash, &planHash)
             omit(&evaluation.schemaJson, &schemaJSON)
@@ -75,6 +76,7 @@ public struct RunTexts: Sendable, Equatable {
             try fill(&training.preprocessingJson, &preprocessingJSON, "preprocessing statistics")
             task.training = training
         case .evaluation(var evaluation):
+            try fill(&evaluation.planYaml, &planYAML, "plan")
             try fill(&evaluation.modelYaml, &modelYAML, "model definition")
             try fill(&evaluation.planHash, &planHash, "plan hash")
             try fill(&evaluation.schemaJson, &schemaJSON, "schema")

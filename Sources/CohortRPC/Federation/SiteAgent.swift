@@ -189,9 +189,11 @@ public struct SiteAgent: Sendable {
                                       bytes: Int(receipt.payloadBytes), accepted: receipt.accepted,
                                       reason: receipt.accepted ? nil : receipt.rejectionReason)
             case .evaluation(let evaluation):
-                let context = try Self.context(task, planYAML: "", planHash: evaluation.planHash, modelYAML: evaluation.modelYaml,
-                                               schemaJSON: evaluation.schemaJson, rounds: task.round,
-                                               local: nil, privacy: nil)
+                // The run as the plan describes it, for the same policy check as training.
+                let context = try Self.context(task, planYAML: evaluation.planYaml, planHash: evaluation.planHash,
+                                               modelYAML: evaluation.modelYaml, schemaJSON: evaluation.schemaJson,
+                                               rounds: evaluation.rounds, local: evaluation.hasLocalWork ? evaluation.localWork : nil,
+                                               privacy: evaluation.hasPrivacy ? evaluation.privacy : nil)
                 let work = try Self.trainingTask(task, context: context, preprocessingJSON: evaluation.preprocessingJson,
                                                  model: evaluation.globalModel, payload: incoming.payload, seed: 0)
                 let result = try await worker.evaluate(work, context: context, taskID: task.taskID)

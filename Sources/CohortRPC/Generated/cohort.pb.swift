@@ -669,38 +669,84 @@ public nonisolated struct Cohort_V1_GlobalModelChunk: Sendable {
 }
 
 /// Score the global model on the site's held-out records.
-public nonisolated struct Cohort_V1_EvaluationTask: Sendable {
+public nonisolated struct Cohort_V1_EvaluationTask: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var globalModel: Cohort_V1_GlobalModel {
-    get {_globalModel ?? Cohort_V1_GlobalModel()}
-    set {_globalModel = newValue}
+    get {_storage._globalModel ?? Cohort_V1_GlobalModel()}
+    set {_uniqueStorage()._globalModel = newValue}
   }
   /// Returns true if `globalModel` has been explicitly set.
-  public var hasGlobalModel: Bool {self._globalModel != nil}
+  public var hasGlobalModel: Bool {_storage._globalModel != nil}
   /// Clears the value of `globalModel`. Subsequent reads from it will return its default value.
-  public mutating func clearGlobalModel() {self._globalModel = nil}
+  public mutating func clearGlobalModel() {_uniqueStorage()._globalModel = nil}
 
   /// Bins of the score histogram for binary tasks; 0 for none.
-  public var histogramBins: UInt32 = 0
+  public var histogramBins: UInt32 {
+    get {_storage._histogramBins}
+    set {_uniqueStorage()._histogramBins = newValue}
+  }
 
   /// As in TrainingTask: the model, the shared preprocessing and the schema to score with
   /// (empty when this stream carried them for the run already), and the plan's hash.
-  public var modelYaml: String = String()
+  public var modelYaml: String {
+    get {_storage._modelYaml}
+    set {_uniqueStorage()._modelYaml = newValue}
+  }
 
-  public var preprocessingJson: String = String()
+  public var preprocessingJson: String {
+    get {_storage._preprocessingJson}
+    set {_uniqueStorage()._preprocessingJson = newValue}
+  }
 
-  public var schemaJson: String = String()
+  public var schemaJson: String {
+    get {_storage._schemaJson}
+    set {_uniqueStorage()._schemaJson = newValue}
+  }
 
-  public var planHash: String = String()
+  public var planHash: String {
+    get {_storage._planHash}
+    set {_uniqueStorage()._planHash = newValue}
+  }
+
+  /// As in TrainingTask, for the site's policy check: a site scores only the models of runs
+  /// it accepts (its holdout's counts and histograms leave the site). plan_yaml travels as a
+  /// run text ("Run context" above). A site refuses an evaluation task without them.
+  public var planYaml: String {
+    get {_storage._planYaml}
+    set {_uniqueStorage()._planYaml = newValue}
+  }
+
+  public var localWork: Cohort_V1_LocalWork {
+    get {_storage._localWork ?? Cohort_V1_LocalWork()}
+    set {_uniqueStorage()._localWork = newValue}
+  }
+  /// Returns true if `localWork` has been explicitly set.
+  public var hasLocalWork: Bool {_storage._localWork != nil}
+  /// Clears the value of `localWork`. Subsequent reads from it will return its default value.
+  public mutating func clearLocalWork() {_uniqueStorage()._localWork = nil}
+
+  public var privacy: Cohort_V1_TaskPrivacy {
+    get {_storage._privacy ?? Cohort_V1_TaskPrivacy()}
+    set {_uniqueStorage()._privacy = newValue}
+  }
+  /// Returns true if `privacy` has been explicitly set.
+  public var hasPrivacy: Bool {_storage._privacy != nil}
+  /// Clears the value of `privacy`. Subsequent reads from it will return its default value.
+  public mutating func clearPrivacy() {_uniqueStorage()._privacy = nil}
+
+  public var rounds: UInt32 {
+    get {_storage._rounds}
+    set {_uniqueStorage()._rounds = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _globalModel: Cohort_V1_GlobalModel? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Sufficient statistics for the shared preprocessing, computed before round 1.
@@ -2347,58 +2393,132 @@ nonisolated extension Cohort_V1_GlobalModelChunk: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Cohort_V1_EvaluationTask: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EvaluationTask"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}global_model\0\u{3}histogram_bins\0\u{3}model_yaml\0\u{3}preprocessing_json\0\u{3}schema_json\0\u{3}plan_hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}global_model\0\u{3}histogram_bins\0\u{3}model_yaml\0\u{3}preprocessing_json\0\u{3}schema_json\0\u{3}plan_hash\0\u{3}plan_yaml\0\u{3}local_work\0\u{1}privacy\0\u{1}rounds\0")
+
+  fileprivate class _StorageClass {
+    var _globalModel: Cohort_V1_GlobalModel? = nil
+    var _histogramBins: UInt32 = 0
+    var _modelYaml: String = String()
+    var _preprocessingJson: String = String()
+    var _schemaJson: String = String()
+    var _planHash: String = String()
+    var _planYaml: String = String()
+    var _localWork: Cohort_V1_LocalWork? = nil
+    var _privacy: Cohort_V1_TaskPrivacy? = nil
+    var _rounds: UInt32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _globalModel = source._globalModel
+      _histogramBins = source._histogramBins
+      _modelYaml = source._modelYaml
+      _preprocessingJson = source._preprocessingJson
+      _schemaJson = source._schemaJson
+      _planHash = source._planHash
+      _planYaml = source._planYaml
+      _localWork = source._localWork
+      _privacy = source._privacy
+      _rounds = source._rounds
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._globalModel) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.histogramBins) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.modelYaml) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.preprocessingJson) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.schemaJson) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.planHash) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._globalModel) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._histogramBins) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._modelYaml) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._preprocessingJson) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._schemaJson) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._planHash) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._planYaml) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._localWork) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._privacy) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._rounds) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._globalModel {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.histogramBins != 0 {
-      try visitor.visitSingularUInt32Field(value: self.histogramBins, fieldNumber: 2)
-    }
-    if !self.modelYaml.isEmpty {
-      try visitor.visitSingularStringField(value: self.modelYaml, fieldNumber: 3)
-    }
-    if !self.preprocessingJson.isEmpty {
-      try visitor.visitSingularStringField(value: self.preprocessingJson, fieldNumber: 4)
-    }
-    if !self.schemaJson.isEmpty {
-      try visitor.visitSingularStringField(value: self.schemaJson, fieldNumber: 5)
-    }
-    if !self.planHash.isEmpty {
-      try visitor.visitSingularStringField(value: self.planHash, fieldNumber: 6)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._globalModel {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._histogramBins != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._histogramBins, fieldNumber: 2)
+      }
+      if !_storage._modelYaml.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._modelYaml, fieldNumber: 3)
+      }
+      if !_storage._preprocessingJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._preprocessingJson, fieldNumber: 4)
+      }
+      if !_storage._schemaJson.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._schemaJson, fieldNumber: 5)
+      }
+      if !_storage._planHash.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._planHash, fieldNumber: 6)
+      }
+      if !_storage._planYaml.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._planYaml, fieldNumber: 7)
+      }
+      try { if let v = _storage._localWork {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._privacy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if _storage._rounds != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._rounds, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Cohort_V1_EvaluationTask, rhs: Cohort_V1_EvaluationTask) -> Bool {
-    if lhs._globalModel != rhs._globalModel {return false}
-    if lhs.histogramBins != rhs.histogramBins {return false}
-    if lhs.modelYaml != rhs.modelYaml {return false}
-    if lhs.preprocessingJson != rhs.preprocessingJson {return false}
-    if lhs.schemaJson != rhs.schemaJson {return false}
-    if lhs.planHash != rhs.planHash {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._globalModel != rhs_storage._globalModel {return false}
+        if _storage._histogramBins != rhs_storage._histogramBins {return false}
+        if _storage._modelYaml != rhs_storage._modelYaml {return false}
+        if _storage._preprocessingJson != rhs_storage._preprocessingJson {return false}
+        if _storage._schemaJson != rhs_storage._schemaJson {return false}
+        if _storage._planHash != rhs_storage._planHash {return false}
+        if _storage._planYaml != rhs_storage._planYaml {return false}
+        if _storage._localWork != rhs_storage._localWork {return false}
+        if _storage._privacy != rhs_storage._privacy {return false}
+        if _storage._rounds != rhs_storage._rounds {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
