@@ -323,24 +323,29 @@ struct FederationTests {
     @Test("the orchestrator killed in mid-run resumes at its last completed round; a site restarted meanwhile resends its kept update; every site is charged each round once")
     func orchestratorKilledMidRun() async throws {
         let federation = try await TestFederation.make()
+        // hospital-a trains in 0.4 s, the others in 1.5 s: the orchestrator is killed once
+        // hospital-a has trained and charged round 4, while the others still train it.
         federation.environment["COHORT_TEST_TRAINING_DELAY_MS"] = "400"
         try await federation.startOrchestrator()
-        try await federation.startSites()
+        for site in federation.siteNames {
+            try federation.startSite(site, setting: site == "hospital-a" ? [:] : ["COHORT_TEST_TRAINING_DELAY_MS": "1500"])
+        }
+        for site in federation.siteNames { try await federation.sites[site]?.waitForLine(containing: "registered with the orchestrator") }
         let plan = try federation.writePlan(rounds: 8)
         let run = try BackgroundProcess(
             "run", ["run", plan.path, "--out", "runs/resumed", "--orchestrator", "127.0.0.1:\(federation.port)", "--pki", "pki/dr-lee"],
             in: federation.root, logDirectory: federation.url("logs"), setting: federation.environment)
         try await #require(federation.orchestrator).waitForLine(containing: ": round 3 sites")
-        federation.orchestrator?.kill()  // SIGKILL in round 4: nothing is flushed or closed
-        let before = try #require(federation.orchestrator).standardError
-        // hospital-a restarts too, once it has trained and charged round 4 (its update cannot
-        // reach the dead orchestrator): the replayed round gets the update it kept on disk,
-        // with no second release and no second charge.
         let audit = federation.url("state/hospital-a/audit.jsonl")
-        for _ in 0..<300 where !(try Self.charges(inAuditLog: audit)).contains(where: { $0.hasSuffix("/round-4") }) {
-            try await Task.sleep(for: .milliseconds(100))
+        for _ in 0..<600 where !(try Self.charges(inAuditLog: audit)).contains(where: { $0.hasSuffix("/round-4") }) {
+            try await Task.sleep(for: .milliseconds(50))
         }
         try #require(try Self.charges(inAuditLog: audit).contains { $0.hasSuffix("/round-4") }, "hospital-a never trained round 4")
+        federation.orchestrator?.kill()  // SIGKILL in round 4: nothing is flushed or closed
+        let before = try #require(federation.orchestrator).standardError
+        // hospital-a restarts too (its round-4 update could not reach the dead orchestrator,
+        // or went unused): the replayed round gets the update it kept on disk, with no second
+        // release and no second charge.
         federation.sites["hospital-a"]?.kill()
         try federation.startSite("hospital-a")
         try await federation.startOrchestrator()
